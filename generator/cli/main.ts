@@ -1,0 +1,119 @@
+// The gen-rtl command line. Every user mistake (bad spec, unknown option, bad value) ends in one
+// message on stderr and exit code 2; nothing is written unless everything succeeded.
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { UserError } from "../errors.js";
+import { runModel } from "../model/index.js";
+import { generateTree, json } from "../output/generate.js";
+import { writeTreeAtomically } from "../output/write-tree.js";
+import { modelJson } from "../report/model-json.js";
+import { modelText } from "../report/model-text.js";
+import { loadSpec, type LoadedSpec } from "../spec/load.js";
+import { ATTENTION_MAPPINGS, type AttentionMapping } from "../spec/schema.js";
+import { specJsonSchema } from "../spec/json-schema.js";
+
+const MAPPING_CHOICES = ["spec", ...ATTENTION_MAPPINGS, "all"] as const;
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number, got "${value}"`);
+  return n;
+}
+
+function load(file: string): LoadedSpec {
+  const loaded = loadSpec(file);
+  for (const w of loaded.warnings) process.stderr.write(`gen-rtl: warning: ${file}: ${w.path}: ${w.message}\n`);
+  return loaded;
+}
+
+function mappingsFor(choice: (typeof MAPPING_CHOICES)[number], loaded: LoadedSpec): readonly AttentionMapping[] {
+  if (choice === "all") return ATTENTION_MAPPINGS;
+  if (choice === "spec") return [loaded.derived.mapping];
+  return [choice];
+}
+
+function program(): Command {
+  const cli = new Command("gen-rtl")
+    .description(
+      "pim-gen: processing-in-memory chips for LLM inference, from one spec.json: the seed's analytical model, " +
+        "Verilog, Verilator proof and an FPGA hand-off.",
+    )
+    .version("0.1.0")
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({ outputError: (str, write) => write(str.startsWith("error:") ? `gen-rtl: ${str}` : str) });
+
+  cli
+    .command("generate <spec>", { isDefault: true })
+    .description("generate everything for a spec into rtl-out/<name>/ (this is also what `gen-rtl <spec>` does)")
+    .option("--out <dir>", "output folder (default: rtl-out/<name>)")
+    .action((file: string, opts: { out?: string }) => {
+      const loaded = load(file);
+      const out = opts.out ?? join("rtl-out", loaded.spec.name);
+      const tree = generateTree(loaded);
+      writeTreeAtomically(out, tree);
+      process.stdout.write(`gen-rtl: wrote ${tree.size} files to ${out}/: ${[...tree.keys()].sort().join(", ")}\n`);
+    });
+
+  cli
+    .command("model <spec>")
+    .description("print the analytical model: decode breakdown (seed 3.1), prefill, sizing, energy, and the inverse question")
+    .addOption(
+      new Option("--mapping <mapping>", "attention mapping to model: the spec's own, one of the two, or all").choices(MAPPING_CHOICES).default("spec"),
+    )
+    .option("--json", "print JSON instead of tables")
+    .option("--target-tokens-per-s <n>", "also answer: what bandwidths and compute reach n tokens/s (seed 3.3)", positiveNumber)
+    .action((file: string, opts: { mapping: (typeof MAPPING_CHOICES)[number]; json?: boolean; targetTokensPerS?: number }) => {
+      const loaded = load(file);
+      const result = runModel(loaded, {
+        mappings: mappingsFor(opts.mapping, loaded),
+        ...(opts.targetTokensPerS !== undefined ? { targetTokensPerS: opts.targetTokensPerS } : {}),
+      });
+      process.stdout.write(opts.json ? json(modelJson(result)) : modelText(result));
+    });
+
+  cli
+    .command("check <spec>")
+    .description("validate a spec and print its derived parameters as JSON")
+    .action((file: string) => {
+      const loaded = load(file);
+      process.stdout.write(json({ spec: loaded.spec.name, valid: true, warnings: loaded.warnings, derived: loaded.derived }));
+    });
+
+  cli
+    .command("schema")
+    .description("print the spec's JSON Schema (for editors), or write it to a file")
+    .option("--out <file>", "write the schema to this file instead of stdout")
+    .action((opts: { out?: string }) => {
+      const text = json(specJsonSchema());
+      if (opts.out) writeFileSync(opts.out, text);
+      else process.stdout.write(text);
+    });
+
+  return cli;
+}
+
+/** Run the CLI on `argv` (without node and script); returns the exit code. */
+export async function run(argv: string[]): Promise<number> {
+  try {
+    await program().parseAsync(argv, { from: "user" });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Help and version exit 0; every usage error exits 2 (commander has already printed it).
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    if (e instanceof UserError) {
+      process.stderr.write(`gen-rtl: error: ${e.message}\n`);
+      return e.exitCode;
+    }
+    const err = e as NodeJS.ErrnoException;
+    if (err && typeof err.code === "string" && typeof err.path === "string") {
+      process.stderr.write(`gen-rtl: error: ${err.path}: ${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`gen-rtl: internal error (please report it): ${err?.stack ?? String(e)}\n`);
+    return 70;
+  }
+}

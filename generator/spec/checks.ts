@@ -1,0 +1,134 @@
+// Cross-field checks: what the schema cannot see field by field. Errors stop the run; warnings are
+// printed and the run goes on. Each problem names the field path, its value and what was expected.
+import { type Derived } from "./derive.js";
+import type { AttentionMapping, Spec } from "./schema.js";
+
+export interface Problem {
+  path: string;
+  message: string;
+}
+
+export interface CheckResult {
+  errors: Problem[];
+  warnings: Problem[];
+}
+
+function nearestMultiples(value: number, of: number): string {
+  const lo = Math.floor(value / of) * of;
+  const hi = lo + of;
+  return lo > 0 ? `${lo} or ${hi}` : `${hi}`;
+}
+
+function multipleOf(path: string, value: number, ofPath: string, of: number): Problem | undefined {
+  return value % of === 0
+    ? undefined
+    : {
+        path,
+        message: `${value} is not a multiple of ${ofPath} (${of}); expected a multiple such as ${nearestMultiples(value, of)}`,
+      };
+}
+
+/** Why a mapping cannot run on this chip, or undefined when it can. */
+export function mappingInfeasibility(d: Derived, mapping: AttentionMapping): Problem | undefined {
+  const kvHeads = d.model.num_key_value_heads;
+  if (mapping === "bank_per_head" && kvHeads > d.banks) {
+    return {
+      path: "workload.attention_mapping",
+      message: `bank_per_head needs one bank per KV head: ${kvHeads} heads, but the chip has ${d.banks} banks (chip.dies × chip.banks_per_die); use more banks or a model with fewer KV heads`,
+    };
+  }
+  if (mapping === "banks_per_head" && d.banks_per_head * kvHeads > d.banks) {
+    const fit = Math.floor(d.banks / kvHeads);
+    return {
+      path: "workload.banks_per_head",
+      message: `${d.banks_per_head} banks per head × ${kvHeads} KV heads = ${d.banks_per_head * kvHeads} banks, but the chip has ${d.banks}; expected at most ${fit > 0 ? fit : "0 (too few banks for this mapping)"}`,
+    };
+  }
+  return undefined;
+}
+
+/** Bytes the bank memories must hold for a context of `contextLen` tokens: weights + KV cache. */
+export function bankStorageBytes(d: Derived, contextLen: number): number {
+  return d.weights_in_gemv * d.bytes.weight + contextLen * d.kv_bytes_per_token;
+}
+
+export function checkSpec(spec: Spec, d: Derived): CheckResult {
+  const errors: Problem[] = [];
+  const warnings: Problem[] = [];
+  const push = (list: Problem[], p: Problem | undefined) => {
+    if (p) list.push(p);
+  };
+  const m = d.model;
+  const { numerics, chip, workload } = spec;
+
+  if (m.hidden_size % m.num_attention_heads !== 0) {
+    errors.push({
+      path: "model.hidden_size",
+      message: `${m.hidden_size} is not a multiple of model.num_attention_heads (${m.num_attention_heads}); expected hidden_size = heads × head_dim`,
+    });
+  }
+  if (m.num_attention_heads % m.num_key_value_heads !== 0) {
+    errors.push({
+      path: "model.num_key_value_heads",
+      message: `${m.num_key_value_heads} does not divide model.num_attention_heads (${m.num_attention_heads}); expected a divisor (GQA groups query heads evenly)`,
+    });
+  }
+  push(errors, multipleOf("chip.bank.read_bits", chip.bank.read_bits, "numerics.weight_bits", numerics.weight_bits));
+  push(errors, multipleOf("chip.bank.read_bits", chip.bank.read_bits, "numerics.kv_bits", numerics.kv_bits));
+  push(errors, multipleOf("chip.bus.bits", chip.bus.bits, "numerics.activation_bits", numerics.activation_bits));
+  push(
+    errors,
+    multipleOf("chip.controller.mem_bits", chip.controller.mem_bits, "numerics.activation_bits", numerics.activation_bits),
+  );
+  if (workload.prompt_len > workload.context_len) {
+    errors.push({
+      path: "workload.prompt_len",
+      message: `${workload.prompt_len} is longer than workload.context_len (${workload.context_len}); expected prompt_len ≤ context_len (the context includes the prompt)`,
+    });
+  }
+  push(errors, mappingInfeasibility(d, d.mapping));
+
+  // The weights and the KV cache of the whole context must fit in the banks' memory.
+  const capacity = d.banks * chip.bank.memory_bytes;
+  const need = bankStorageBytes(d, workload.context_len);
+  if (need > capacity) {
+    const weights = d.weights_in_gemv * d.bytes.weight;
+    const fits = Math.floor((capacity - weights) / d.kv_bytes_per_token);
+    errors.push({
+      path: "chip.bank.memory_bytes",
+      message:
+        `${chip.bank.memory_bytes} per bank × ${d.banks} banks = ${capacity} bytes, but weights (${weights}) + KV cache for ` +
+        `context_len ${workload.context_len} (${workload.context_len * d.kv_bytes_per_token}) need ${need}: ${need - capacity} bytes short; ` +
+        (fits > 0
+          ? `the longest context that fits is ${fits}, or give each bank at least ${Math.ceil(need / d.banks)} bytes`
+          : `the weights alone do not fit; give each bank at least ${Math.ceil(need / d.banks)} bytes`),
+    });
+  }
+
+  // Warnings: legal, but probably not what the architect wants.
+  const weightsPerRead = chip.bank.read_bits / numerics.weight_bits;
+  if (chip.bank.mac_lanes < weightsPerRead) {
+    warnings.push({
+      path: "chip.bank.mac_lanes",
+      message: `${chip.bank.mac_lanes} lanes consume fewer weights per cycle than a bank read delivers (${weightsPerRead}); GEMVs are compute-bound, not bandwidth-bound`,
+    });
+  }
+  const maxCols = Math.max(...d.gemvs.map((g) => g.cols));
+  const safeAcc = numerics.weight_bits + numerics.activation_bits + Math.ceil(Math.log2(maxCols));
+  if (numerics.accumulator_bits < safeAcc) {
+    warnings.push({
+      path: "numerics.accumulator_bits",
+      message: `${numerics.accumulator_bits} bits can overflow on a ${maxCols}-long dot product of full-scale operands; ${safeAcc} bits never do (weight_bits + activation_bits + ceil(log2(${maxCols})))`,
+    });
+  }
+  for (const key of ["banks", "controller_bank", "controller"] as const) {
+    const b = d.bandwidth[key];
+    if (b.source === "override" && Math.abs(b.bytes_per_s - b.derived_bytes_per_s) > 1e-9 * b.bytes_per_s) {
+      warnings.push({
+        path: `bandwidth_gib_per_s.${key}`,
+        message: `${b.bytes_per_s / 2 ** 30} GiB/s overrides the ${(b.derived_bytes_per_s / 2 ** 30).toPrecision(6)} GiB/s that clock × widths give; the seconds view uses the override, the cycle view the widths`,
+      });
+    }
+  }
+  return { errors, warnings };
+}
