@@ -51,9 +51,10 @@ function program(): Command {
     .action((file: string, opts: { out?: string }) => {
       const loaded = load(file);
       const out = opts.out ?? join("rtl-out", loaded.spec.name);
-      const tree = generateTree(loaded);
-      writeTreeAtomically(out, tree);
-      process.stdout.write(`gen-rtl: wrote ${tree.size} files to ${out}/: ${[...tree.keys()].sort().join(", ")}\n`);
+      const { files, model } = generateTree(loaded);
+      writeTreeAtomically(out, files);
+      process.stdout.write(modelText(model));
+      process.stdout.write(`\ngen-rtl: wrote ${files.size} files to ${out}/: ${[...files.keys()].sort().join(", ")}\n`);
     });
 
   cli

@@ -7,6 +7,8 @@
 //   decodeTime(work, rates)    — that work divided by the rates of one unit (seconds or cycles).
 //
 // Generalisations of the seed's formulas (they reduce to the seed's for its LLaMA-7B chip):
+//  * banks read whole words of read_bits: a weight row (or one position's K or V) is padded to
+//    whole words. The seed's sizes are all whole words, so its figures are unchanged.
 //  * intra-bank time is the busiest bank's bytes over one bank's bandwidth. With rows split evenly
 //    over all banks this is the seed's total / BM; with ceil(rows / banks) it stays right when rows
 //    do not divide. For attention, only the banks holding KV heads work: the seed's BM/4 is
@@ -74,14 +76,24 @@ export interface DecodeTime {
   total: { transfers: number; bandwidth: number; lambda: number; time: number };
 }
 
+/**
+ * Bytes a bank reads for `bits` of data: banks read whole words of read_bits, so a row of weights
+ * (or one position's K or V) is padded to a whole number of words.
+ */
+export function bankReadBytes(d: Derived, bits: number): number {
+  const wordBits = d.per_cycle.bank_bytes * 8;
+  return Math.ceil(bits / wordBits) * d.per_cycle.bank_bytes;
+}
+
 function attentionBankWork(d: Derived, mapping: AttentionMapping, L: number): BankWork {
   const m = d.model;
   const layers = m.num_hidden_layers;
   const kv = d.bytes.kv;
+  const kvRowBytes = bankReadBytes(d, m.head_dim * kv * 8);
   if (mapping === "bank_per_head") {
     // One bank per KV head: it streams K and V for the whole context, and writes and reads back
     // the scores of its query heads (the seed's NUM_HEAD × L term) for its own softmax.
-    const perBankBytes = layers * (2 * L * m.head_dim * kv + m.group * L * d.bytes.activation);
+    const perBankBytes = layers * (2 * L * kvRowBytes + bankReadBytes(d, m.group * L * d.bytes.activation * 8));
     const perBankMacs = layers * 2 * m.group * L * m.head_dim;
     const active = m.num_key_value_heads;
     return {
@@ -96,7 +108,7 @@ function attentionBankWork(d: Derived, mapping: AttentionMapping, L: number): Ba
   // controller for softmax, so the banks only stream K and V.
   const bph = d.banks_per_head;
   const slice = Math.ceil(L / bph);
-  const perBankBytes = layers * 2 * slice * m.head_dim * kv;
+  const perBankBytes = layers * 2 * slice * kvRowBytes;
   const perBankMacs = layers * 2 * m.group * slice * m.head_dim;
   return {
     busiest_bank_bytes: perBankBytes,
@@ -121,7 +133,7 @@ export function decodeWork(d: Derived, mapping: AttentionMapping, L: number): De
   let busiestMacs = 0;
   for (const g of d.gemvs) {
     const rows = Math.ceil(g.rows / d.banks);
-    busiestBytes += g.count * rows * g.cols * d.bytes.weight;
+    busiestBytes += g.count * rows * bankReadBytes(d, g.cols * d.bytes.weight * 8);
     busiestMacs += g.count * rows * g.cols;
   }
   const weights: BankWork = {

@@ -27,6 +27,8 @@ export interface SeedComparison {
   applies: boolean;
   /** Why not, when the spec is not the seed's configuration. */
   reason?: string;
+  /** The settings that differ from the seed's. */
+  differences?: string[];
   rows: SeedRow[];
 }
 
@@ -85,8 +87,8 @@ function row(key: string, seed: string, ours: number, mapping?: AttentionMapping
   };
 }
 
-/** Why this spec is not the seed's configuration, or undefined when it is. */
-export function seedMismatch(spec: Spec, d: Derived): string | undefined {
+/** How this spec differs from the seed's configuration (empty when it is the seed's). */
+export function seedMismatch(spec: Spec, d: Derived): string[] {
   const m = d.model;
   const dims = Object.entries(SEED.model) as [keyof typeof SEED.model, number][];
   const diff: string[] = [];
@@ -105,7 +107,7 @@ export function seedMismatch(spec: Spec, d: Derived): string | undefined {
   if (d.lambda.s !== SEED.lambda_s) diff.push(`λ ${d.lambda.s} s (seed ${SEED.lambda_s})`);
   if (d.banks_per_head !== SEED.banks_per_head) diff.push(`banks_per_head ${d.banks_per_head} (seed ${SEED.banks_per_head})`);
   if (d.prefill_batch !== SEED.prefill_batch) diff.push(`prefill_batch ${d.prefill_batch} (seed ${SEED.prefill_batch})`);
-  return diff.length > 0 ? `not the seed's configuration: ${diff.join(", ")}` : undefined;
+  return diff;
 }
 
 export interface SeedInputs {
@@ -122,7 +124,7 @@ function rangeRow(key: string, seed: string, ours: number, lo: number, hi: numbe
 
 export function compareWithSeed({ spec, derived: d, decode, prefill }: SeedInputs): SeedComparison {
   const mismatch = seedMismatch(spec, d);
-  if (mismatch) return { applies: false, reason: mismatch, rows: [] };
+  if (mismatch.length > 0) return { applies: false, reason: `not the seed's configuration: ${mismatch.join(", ")}`, differences: mismatch, rows: [] };
   const rows: SeedRow[] = [row("weights_in_gemv", "6607077376", d.weights_in_gemv)];
   const one = decode.bank_per_head;
   const multi = decode.banks_per_head;

@@ -2,7 +2,7 @@
 // analytical model (model.json, model.txt) and the normalised spec; the RTL, testbenches and FPGA
 // package are added to the same tree by later stages.
 import type { LoadedSpec } from "../spec/load.js";
-import { runModel } from "../model/index.js";
+import { runModel, type ModelResult } from "../model/index.js";
 import { ATTENTION_MAPPINGS } from "../spec/schema.js";
 import { modelJson } from "../report/model-json.js";
 import { modelText } from "../report/model-text.js";
@@ -12,12 +12,18 @@ export function json(value: unknown): string {
   return JSON.stringify(value, null, 2) + "\n";
 }
 
-export function generateTree(loaded: LoadedSpec): FileTree {
+export interface Generated {
+  files: FileTree;
+  model: ModelResult;
+}
+
+export function generateTree(loaded: LoadedSpec): Generated {
   const model = runModel(loaded, { mappings: ATTENTION_MAPPINGS });
   const { $schema: _, ...spec } = loaded.spec;
-  return new Map([
+  const files = new Map([
     ["spec.json", json(spec)],
     ["model.json", json(modelJson(model))],
     ["model.txt", modelText(model)],
   ]);
+  return { files, model };
 }

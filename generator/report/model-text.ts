@@ -187,7 +187,8 @@ export function modelText(r: ModelResult): string {
       ...seed.notes.map((n, i) => `  [${i + 1}] ${n}`),
     );
   } else {
-    out.push("", `Seed comparison: ${r.seed.reason}`);
+    const n = r.seed.differences?.length ?? 0;
+    out.push("", `Seed comparison: none; ${n} setting${n === 1 ? "" : "s"} differ from the seed's LLaMA-7B chip (specs/aim-llama7b.json; see seed_comparison in --json)`);
   }
   return out.join("\n") + "\n";
 }
