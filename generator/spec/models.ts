@@ -16,23 +16,19 @@ export interface ModelDims {
   vocab_size: number;
 }
 
+/** LLaMA-7B, the seed's model; LLaMA-2-7B has the same dimensions. */
+const LLAMA_7B = {
+  hidden_size: 4096,
+  intermediate_size: 11008,
+  num_hidden_layers: 32,
+  num_attention_heads: 32,
+  num_key_value_heads: 32,
+  vocab_size: 32000,
+} as const;
+
 export const MODEL_PRESETS = {
-  "llama-7b": {
-    hidden_size: 4096,
-    intermediate_size: 11008,
-    num_hidden_layers: 32,
-    num_attention_heads: 32,
-    num_key_value_heads: 32,
-    vocab_size: 32000,
-  },
-  "llama-2-7b": {
-    hidden_size: 4096,
-    intermediate_size: 11008,
-    num_hidden_layers: 32,
-    num_attention_heads: 32,
-    num_key_value_heads: 32,
-    vocab_size: 32000,
-  },
+  "llama-7b": LLAMA_7B,
+  "llama-2-7b": LLAMA_7B,
   "llama-2-13b": {
     hidden_size: 5120,
     intermediate_size: 13824,
