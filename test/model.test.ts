@@ -200,6 +200,13 @@ describe("configuration B (hand-computed: GQA 8/2, 3 banks, uneven rows, compute
     expect(w.bound).toBe("compute");
   });
 
+  it("a row costs ceil(cols / lanes) MAC beats when lanes do not divide it (3 lanes)", () => {
+    const w = runModel(load(vary(CONFIG_B, { chip: { bank: { mac_lanes: 3 } } }))).mappings.bank_per_head;
+    if (!isAvailable(w)) throw new Error("unavailable");
+    // 43·43 + 11·43 + 11·43 + 43·43 + 107·43 + 107·43 + 43·107 + 34·43 beats.
+    expect(w.decode_cycles.intra_bank.weights.compute).toBe(19909);
+  });
+
   it("bank per KV head: 4 query heads share each bank's K and V stream", () => {
     const c = one.decode_cycles;
     // Memory 2 × 20 × 4 words + 4 × 20 scores bytes (20 words) = 180; MACs 2 × 4 × 20 × 16 / 2 = 1280.

@@ -131,10 +131,12 @@ export function decodeWork(d: Derived, mapping: AttentionMapping, L: number): De
   // Weight GEMVs, rows split over all banks (seed 2.2.1, one-dimensional partition).
   let busiestBytes = 0;
   let busiestMacs = 0;
+  // The MAC array takes `mac_lanes` weights a beat: a row costs ceil(cols / lanes) beats.
+  const lanes = d.per_cycle.bank_macs;
   for (const g of d.gemvs) {
     const rows = Math.ceil(g.rows / d.banks);
     busiestBytes += g.count * rows * bankReadBytes(d, g.cols * d.bytes.weight * 8);
-    busiestMacs += g.count * rows * g.cols;
+    busiestMacs += g.count * rows * Math.ceil(g.cols / lanes) * lanes;
   }
   const weights: BankWork = {
     busiest_bank_bytes: busiestBytes,
