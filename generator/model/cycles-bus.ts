@@ -1,0 +1,33 @@
+// Cycle formulas of the die broadcast bus ({name}_interconnect), from the same per-cycle rates as
+// the analytical model's cycle view: a transfer costs λ (latency_cycles) plus its beats at
+// dies × bus.bits per cycle (broadcast; the model's CBM) or bus.bits per die in parallel (gather),
+// plus the fixed pipeline latencies of the RTL stated here.
+import { BROADCAST_FANOUT_LATENCY, GATHER_COMMAND_LATENCY, type InterconnectParams } from "../rtl/interconnect.js";
+
+/** Beats of a broadcast of `bits` of data. */
+export function broadcastBeats(p: InterconnectParams, bits: number): number {
+  return Math.ceil(bits / p.bcast_bits);
+}
+
+/** From the first beat offered to the last BRAM write, inclusive: λ + beats + fan-out latency. */
+export function broadcastCycles(p: InterconnectParams, beats: number): number {
+  return p.latency + beats + BROADCAST_FANOUT_LATENCY;
+}
+
+/** Return-link words die d sends: Σ over its masked banks of ceil(results / per_word). */
+export function gatherWords(p: InterconnectParams, resultsPerBank: readonly number[], mask: readonly boolean[]): number[] {
+  return Array.from({ length: p.dies }, (_, d) => {
+    let words = 0;
+    for (let b = 0; b < p.banks_per_die; b++) {
+      const bank = d * p.banks_per_die + b;
+      if (mask[bank]) words += Math.ceil((resultsPerBank[bank] ?? 0) / p.per_word);
+    }
+    return words;
+  });
+}
+
+/** From the gather command offered to the final beat taken, inclusive: 1 + λ + the longest die's words. */
+export function gatherCycles(p: InterconnectParams, wordsPerDie: readonly number[]): number {
+  const longest = Math.max(0, ...wordsPerDie);
+  return longest === 0 ? GATHER_COMMAND_LATENCY : GATHER_COMMAND_LATENCY + p.latency + longest;
+}

@@ -1,0 +1,140 @@
+// The die broadcast bus (templates/rtl/{bus_link,result_packer,die,interconnect}.v.hbs): every
+// parameter computed once from the spec; templates only print them; the golden model and the
+// testbench read the same object.
+import { UserError } from "../errors.js";
+import type { LoadedSpec } from "../spec/load.js";
+import { rtlModule, type RtlModule } from "./module.js";
+import { clog2 } from "./params.js";
+import { render } from "./render.js";
+
+export interface InterconnectParams {
+  name: string;
+  dies: number;
+  banks_per_die: number;
+  /** Bits of each die's link (chip.bus.bits). */
+  link_bits: number;
+  /** Data bits of a broadcast beat: dies × link_bits (the model's CBM per cycle). */
+  bcast_bits: number;
+  /** λ in cycles. */
+  latency: number;
+  /** BRAM beats of bcast_bits (the broadcast's address space) and their address bits. */
+  bram_beats: number;
+  addr_w: number;
+  /** DieRAM beats. */
+  dieram_depth: number;
+  acc_bits: number;
+  elem_bits: number;
+  /** Elements per return-link word. */
+  per_word: number;
+  /** Most results one bank returns per GEMV or attention step. */
+  max_count: number;
+  count_w: number;
+  /** Packed words each bank's packer holds (a power of two ≥ 2). */
+  fifo_depth: number;
+  /** Bits of the requantisation shift: $clog2(acc_bits). */
+  shift_w: number;
+}
+
+/** Cycles from a broadcast's first beat offered to its last BRAM write: see {name}_die. */
+export const BROADCAST_FANOUT_LATENCY = 2;
+/** Cycles from a gather command offered to its first word leaving the die (before λ). */
+export const GATHER_COMMAND_LATENCY = 1;
+
+export function interconnectParams(loaded: LoadedSpec): InterconnectParams {
+  const { spec, derived: d } = loaded;
+  const where = `spec ${loaded.file}`;
+  const link_bits = spec.chip.bus.bits;
+  const bcast_bits = spec.chip.dies * link_bits;
+  const dieram_depth = Math.floor((spec.chip.die.dieram_bytes * 8) / bcast_bits);
+  if (dieram_depth < 2) {
+    throw new UserError(
+      `${where}: chip.die.dieram_bytes: ${spec.chip.die.dieram_bytes} holds ${dieram_depth} broadcast beats of ${bcast_bits} bits (chip.dies × chip.bus.bits); the die needs at least 2 (${Math.ceil((2 * bcast_bits) / 8)} bytes)`,
+    );
+  }
+  const elem_bits = spec.numerics.activation_bits;
+  const per_word = link_bits / elem_bits;
+  const bram_beats = Math.max(2, Math.floor((spec.chip.bank.bram_bytes * 8) / bcast_bits));
+  const rowsPerBank = Math.max(...d.gemvs.map((g) => Math.ceil(g.rows / d.banks)));
+  const max_count = Math.max(rowsPerBank, spec.workload.context_len * d.model.group);
+  const words = Math.ceil(max_count / per_word);
+  return {
+    name: spec.name,
+    dies: spec.chip.dies,
+    banks_per_die: spec.chip.banks_per_die,
+    link_bits,
+    bcast_bits,
+    latency: spec.chip.bus.latency_cycles,
+    bram_beats,
+    addr_w: clog2(bram_beats),
+    dieram_depth,
+    acc_bits: spec.numerics.accumulator_bits,
+    elem_bits,
+    per_word,
+    max_count,
+    count_w: clog2(max_count + 1),
+    fifo_depth: Math.max(2, 2 ** clog2(words)),
+    shift_w: clog2(spec.numerics.accumulator_bits),
+  };
+}
+
+export function busLinkModule(p: InterconnectParams): RtlModule {
+  return rtlModule(`${p.name}_bus_link`, render("rtl/bus_link.v.hbs", { name: p.name, width: p.link_bits, latency: p.latency }));
+}
+
+export function resultPackerModule(p: InterconnectParams): RtlModule {
+  return rtlModule(
+    `${p.name}_result_packer`,
+    render("rtl/result_packer.v.hbs", {
+      name: p.name,
+      acc_bits: p.acc_bits,
+      elem_bits: p.elem_bits,
+      link_bits: p.link_bits,
+      count_w: p.count_w,
+      fifo_depth: p.fifo_depth,
+    }),
+  );
+}
+
+export function dieModule(p: InterconnectParams): RtlModule {
+  return rtlModule(
+    `${p.name}_die`,
+    render("rtl/die.v.hbs", {
+      name: p.name,
+      bcast_bits: p.bcast_bits,
+      addr_w: p.addr_w,
+      dieram_depth: p.dieram_depth,
+      banks: p.banks_per_die,
+      acc_bits: p.acc_bits,
+      elem_bits: p.elem_bits,
+      link_bits: p.link_bits,
+      count_w: p.count_w,
+      fifo_depth: p.fifo_depth,
+    }),
+    [`${p.name}_dpram`, `${p.name}_result_packer`],
+  );
+}
+
+export function interconnectModule(p: InterconnectParams): RtlModule {
+  return rtlModule(
+    `${p.name}_interconnect`,
+    render("rtl/interconnect.v.hbs", {
+      name: p.name,
+      dies: p.dies,
+      banks_per_die: p.banks_per_die,
+      link_bits: p.link_bits,
+      latency: p.latency,
+      addr_w: p.addr_w,
+      dieram_depth: p.dieram_depth,
+      acc_bits: p.acc_bits,
+      elem_bits: p.elem_bits,
+      count_w: p.count_w,
+      fifo_depth: p.fifo_depth,
+    }),
+    [`${p.name}_bus_link`, `${p.name}_die`],
+  );
+}
+
+/** The bus's modules (the die's DieRAM is the shared {name}_dpram). */
+export function interconnectModules(p: InterconnectParams): RtlModule[] {
+  return [busLinkModule(p), resultPackerModule(p), dieModule(p), interconnectModule(p)];
+}
