@@ -9,6 +9,7 @@ import { generateTree, json } from "../output/generate.js";
 import { writeTreeAtomically } from "../output/write-tree.js";
 import { modelJson } from "../report/model-json.js";
 import { modelText } from "../report/model-text.js";
+import { simText } from "../report/sim-text.js";
 import { loadSpec, type LoadedSpec } from "../spec/load.js";
 import { ATTENTION_MAPPINGS, type AttentionMapping } from "../spec/schema.js";
 import { specJsonSchema } from "../spec/json-schema.js";
@@ -18,6 +19,12 @@ const MAPPING_CHOICES = ["spec", ...ATTENTION_MAPPINGS, "all"] as const;
 function positiveNumber(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number, got "${value}"`);
+  return n;
+}
+
+function nonNegativeInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a whole number ≥ 0, got "${value}"`);
   return n;
 }
 
@@ -72,6 +79,27 @@ function program(): Command {
         ...(opts.targetTokensPerS !== undefined ? { targetTokensPerS: opts.targetTokensPerS } : {}),
       });
       process.stdout.write(opts.json ? json(modelJson(result)) : modelText(result));
+    });
+
+  cli
+    .command("sim <spec>")
+    .description("build the generated RTL in Verilator, run its tests, check results against the golden model and cycles against the model")
+    .option("--test <pattern>", "run only tests whose name contains this (or matches it, with * as a wildcard)")
+    .option("--seed <n>", "seed of the random stimulus (printed with the results; pass it back to reproduce a run)", nonNegativeInteger, 1)
+    .option("--json", "print JSON instead of a table")
+    .action(async (file: string, opts: { test?: string; seed: number; json?: boolean }) => {
+      const loaded = load(file);
+      const { ALL_SIM_TESTS } = await import("../../sim/tests/index.js");
+      const { runSuite, matchesPattern } = await import("../../sim/suite.js");
+      if (!ALL_SIM_TESTS.some((t) => matchesPattern(t.name, opts.test))) {
+        throw new UserError(`--test ${opts.test}: no test matches; the tests are ${ALL_SIM_TESTS.map((t) => t.name).join(", ")}`);
+      }
+      const progress = (name: string) => {
+        if (!opts.json) process.stderr.write(`gen-rtl sim: ${name}\n`);
+      };
+      const result = await runSuite(ALL_SIM_TESTS, { loaded, seed: opts.seed, trace: false, traceDir: "" }, opts.test, progress);
+      process.stdout.write(opts.json ? json(result) : simText(result));
+      if (result.failed > 0) throw new UserError(`${result.failed} RTL check(s) failed (seed ${opts.seed})`, 1);
     });
 
   cli

@@ -1,0 +1,5 @@
+// Every RTL test `gen-rtl sim` knows, in the order it runs them.
+import type { SimTest } from "../suite.js";
+import { interconnectTests } from "./interconnect.js";
+
+export const ALL_SIM_TESTS: readonly SimTest[] = [...interconnectTests];
