@@ -1,0 +1,140 @@
+// The cycle model of the operations the generated RTL runs. It is the cycle view of the analytical
+// model (decode.ts divides the same work by cycleRates), refined to what the hardware does per row:
+//
+//   GEMV of `rows` x `cols` on one bank (the same formulas as decode.ts's weight GEMVs):
+//     memory  = rows x words_per_row          words_per_row = ceil(cols x weight_bits / read_bits):
+//                                             the bytes the bank reads (decode.ts bankReadBytes: each
+//                                             row padded to whole read_bits words) / bytes per cycle
+//     compute = rows x ceil(cols / mac_lanes) MAC beats: each row rounded up to whole beats
+//     stream  = max(memory, compute)          one beat per cycle, back to back across rows; the RTL
+//                                             builds lanes = min(mac_lanes, weights per word), which
+//                                             gives exactly this (mac_lanes divides the weights per
+//                                             word, or the memory term dominates)
+//     cycles  = stream + latency              latency = 3 + ceil(log2 lanes), once per GEMV
+//
+// The latency, counted from the edge that accepts the command to the edge that accepts the last
+// result: 1 cycle from the command to the first BMEM/BRAM read, 1 product register, ceil(log2 lanes)
+// adder-tree registers, 1 accumulator/output register. The stream term counts the last beat's
+// read edge, the latency the edges after it. Back-to-back GEMVs pay the latency once: the bank
+// takes the next command in the cycle of the last beat.
+import type { Derived } from "../spec/derive.js";
+import { bankReadBytes } from "./decode.js";
+import { cycleRates } from "./rates.js";
+
+/** Pipeline registers of a bank GEMV besides the adder tree: command→read, product, accumulator/output. */
+export const GEMV_FIXED_LATENCY = 3;
+
+export interface BankGeometry {
+  read_bits: number;
+  weight_bits: number;
+  /** Weights in one BMEM word (read_bits / weight_bits). */
+  weights_per_word: number;
+  /** Multipliers the bank uses: min(chip.bank.mac_lanes, weights_per_word). */
+  lanes: number;
+  /** Beats per BMEM word (weights_per_word / lanes). */
+  beats_per_word: number;
+  /** Adder-tree levels: ceil(log2 lanes). */
+  tree_levels: number;
+  /** GEMV pipeline latency in cycles. */
+  gemv_latency: number;
+}
+
+export function bankGeometry(d: Derived): BankGeometry {
+  const read_bits = Math.round(d.per_cycle.bank_bytes * 8);
+  const weight_bits = Math.round(d.bytes.weight * 8);
+  const weights_per_word = Math.floor(read_bits / weight_bits);
+  const lanes = Math.min(d.per_cycle.bank_macs, weights_per_word);
+  const tree_levels = Math.ceil(Math.log2(lanes));
+  return {
+    read_bits,
+    weight_bits,
+    weights_per_word,
+    lanes,
+    beats_per_word: Math.max(1, Math.floor(weights_per_word / lanes)),
+    tree_levels,
+    gemv_latency: GEMV_FIXED_LATENCY + tree_levels,
+  };
+}
+
+export interface GemvCycles {
+  rows: number;
+  cols: number;
+  words_per_row: number;
+  beats_per_row: number;
+  /** Cycles the bank memory port needs: bytes read / bank bytes per cycle. */
+  memory: number;
+  /** Cycles the MAC lanes need. */
+  compute: number;
+  /** max(memory, compute): cycles with a beat issued. */
+  stream: number;
+  latency: number;
+  /** stream + latency. */
+  total: number;
+  /** The bandwidth roofline: rows x cols weight bytes / bank bytes per cycle, unrounded. */
+  roofline: number;
+}
+
+/**
+ * Cycles of a GEMV of `rows` x `cols` on one bank, from command accepted to last result accepted.
+ * memory and compute are decode.ts's formulas for one bank's share of a weight GEMV (bankReadBytes
+ * rounds each row to whole read_bits words; a row costs ceil(cols / mac_lanes) MAC beats), divided
+ * by the cycle rates: the cycle view of the same model.
+ */
+export function bankGemvCycles(d: Derived, rows: number, cols: number): GemvCycles {
+  const g = bankGeometry(d);
+  const r = cycleRates(d);
+  const rowBytes = bankReadBytes(d, cols * g.weight_bits);
+  const memory = (rows * rowBytes) / r.bank_bytes;
+  const compute = (rows * Math.ceil(cols / r.bank_macs) * r.bank_macs) / r.bank_macs;
+  // The RTL issues at least one (masked) beat per row, also when cols = 0.
+  const stream = Math.max(memory, compute, rows);
+  const latency = rows === 0 ? 0 : g.gemv_latency;
+  return {
+    rows,
+    cols,
+    words_per_row: rowBytes / r.bank_bytes,
+    beats_per_row: rows === 0 ? 0 : stream / rows,
+    memory,
+    compute,
+    stream,
+    latency,
+    total: stream + latency,
+    roofline: (rows * cols * d.bytes.weight) / r.bank_bytes,
+  };
+}
+
+/** A GEMV command presented to a bank at cycle `at` (cmd_valid from then until accepted). */
+export interface GemvArrival {
+  at: number;
+  rows: number;
+  cols: number;
+}
+
+export interface GemvTiming {
+  /** Edge at which the bank accepts the command. */
+  accept: number;
+  /** Edge at which each row's result is accepted (res_ready always high). */
+  results: number[];
+  /** Edge of the last result, or of the accept when rows = 0. */
+  done: number;
+  cycles: GemvCycles;
+}
+
+/**
+ * When a bank accepts a queue of GEMV commands and delivers each row, with res_ready always high.
+ * A command is accepted once it is presented and the previous one has issued its last beat (in that
+ * beat's cycle), and at least one cycle after the previous accept; row r's result comes
+ * (r + 1) x beats_per_row + latency edges after the accept.
+ */
+export function bankGemvSchedule(d: Derived, arrivals: readonly GemvArrival[]): GemvTiming[] {
+  const out: GemvTiming[] = [];
+  let free = -Infinity;
+  for (const a of arrivals) {
+    const cycles = bankGemvCycles(d, a.rows, a.cols);
+    const accept = Math.max(a.at, free);
+    const results = Array.from({ length: a.rows }, (_, r) => accept + (r + 1) * cycles.beats_per_row + cycles.latency);
+    out.push({ accept, results, done: results.length > 0 ? results[results.length - 1]! : accept, cycles });
+    free = accept + Math.max(1, cycles.stream);
+  }
+  return out;
+}

@@ -1,0 +1,17 @@
+// The bank's MAC array: multipliers, pipelined adder tree, wrapping accumulator (templates/rtl/mac_array.v.hbs).
+import type { BankParams } from "./params.js";
+import { render } from "./render.js";
+import { rtlModule, type RtlModule } from "./module.js";
+
+export function macArrayModule(p: BankParams): RtlModule {
+  return rtlModule(
+    `${p.name}_mac_array`,
+    render("rtl/mac_array.v.hbs", {
+      name: p.name,
+      lanes: p.lanes,
+      weight_bits: p.weight_bits,
+      act_bits: p.act_bits,
+      acc_bits: p.acc_bits,
+    }),
+  );
+}

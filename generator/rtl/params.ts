@@ -1,0 +1,104 @@
+// Every parameter of the generated bank RTL, computed once from the spec and its derived
+// parameters. Templates only print these; the golden model and the testbenches read them too.
+import { UserError } from "../errors.js";
+import { bankGeometry } from "../model/cycles.js";
+import type { LoadedSpec } from "../spec/load.js";
+
+export interface BankParams {
+  /** Module-name prefix (spec.name). */
+  name: string;
+  weight_bits: number;
+  act_bits: number;
+  acc_bits: number;
+  /** Bits per BMEM word. */
+  read_bits: number;
+  /** chip.bank.mac_lanes as written in the spec. */
+  spec_lanes: number;
+  /** Multipliers built: min(spec_lanes, weights_per_word). */
+  lanes: number;
+  weights_per_word: number;
+  /** Beats per BMEM word. */
+  beats_per_word: number;
+  /** Adder-tree levels: ceil(log2 lanes). */
+  tree_levels: number;
+  /** Adder-tree width: min(acc_bits, weight_bits + act_bits + tree_levels). */
+  tree_bits: number;
+  bmem_depth: number;
+  /** Bits per BRAM word: lanes × act_bits (one beat of activations). */
+  bram_width: number;
+  bram_depth: number;
+  bmem_addr_bits: number;
+  bram_addr_bits: number;
+  /** Width of cmd_rows: holds 0 .. bmem_depth. */
+  rows_bits: number;
+  /** Width of cmd_cols: holds 0 .. max_cols. */
+  cols_bits: number;
+  /** Longest GEMV row the BRAM holds: bram_depth × lanes. */
+  max_cols: number;
+  /** GEMV pipeline latency in cycles (see generator/model/cycles.ts). */
+  gemv_latency: number;
+}
+
+/** ceil(log2(n)) for n ≥ 1, as Verilog's $clog2. */
+export function clog2(n: number): number {
+  let bits = 0;
+  while (2 ** bits < n) bits++;
+  return bits;
+}
+
+export function bankParams(loaded: LoadedSpec): BankParams {
+  const { spec, derived } = loaded;
+  const g = bankGeometry(derived);
+  const where = `spec ${loaded.file}`;
+  if (g.weights_per_word % g.lanes !== 0) {
+    throw new UserError(
+      `${where}: chip.bank.mac_lanes: ${spec.chip.bank.mac_lanes} does not divide the ${g.weights_per_word} weights of a BMEM word ` +
+        `(chip.bank.read_bits / numerics.weight_bits) and is smaller; the bank RTL needs lanes that divide it (e.g. ` +
+        `${divisors(g.weights_per_word).join(", ")}) or at least ${g.weights_per_word}`,
+    );
+  }
+  const act_bits = spec.numerics.activation_bits;
+  const acc_bits = spec.numerics.accumulator_bits;
+  const bmem_depth = Math.floor((spec.chip.bank.memory_bytes * 8) / g.read_bits);
+  const bram_width = g.lanes * act_bits;
+  const bram_depth = Math.floor((spec.chip.bank.bram_bytes * 8) / bram_width);
+  if (bmem_depth < 2) {
+    throw new UserError(
+      `${where}: chip.bank.memory_bytes: ${spec.chip.bank.memory_bytes} holds ${bmem_depth} words of chip.bank.read_bits (${g.read_bits}); the bank RTL needs at least 2 (${Math.ceil((2 * g.read_bits) / 8)} bytes)`,
+    );
+  }
+  if (bram_depth < 2) {
+    throw new UserError(
+      `${where}: chip.bank.bram_bytes: ${spec.chip.bank.bram_bytes} holds ${bram_depth} words of ${bram_width} bits (${g.lanes} lanes × numerics.activation_bits); the bank RTL needs at least 2 (${Math.ceil((2 * bram_width) / 8)} bytes)`,
+    );
+  }
+  const max_cols = bram_depth * g.lanes;
+  return {
+    name: spec.name,
+    weight_bits: g.weight_bits,
+    act_bits,
+    acc_bits,
+    read_bits: g.read_bits,
+    spec_lanes: spec.chip.bank.mac_lanes,
+    lanes: g.lanes,
+    weights_per_word: g.weights_per_word,
+    beats_per_word: g.beats_per_word,
+    tree_levels: g.tree_levels,
+    tree_bits: Math.min(acc_bits, g.weight_bits + act_bits + g.tree_levels),
+    bmem_depth,
+    bram_width,
+    bram_depth,
+    bmem_addr_bits: clog2(bmem_depth),
+    bram_addr_bits: clog2(bram_depth),
+    rows_bits: clog2(bmem_depth + 1),
+    cols_bits: clog2(max_cols + 1),
+    max_cols,
+    gemv_latency: g.gemv_latency,
+  };
+}
+
+function divisors(n: number): number[] {
+  const out: number[] = [];
+  for (let k = 1; k <= n; k++) if (n % k === 0) out.push(k);
+  return out;
+}
