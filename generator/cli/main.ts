@@ -61,7 +61,7 @@ function program(): Command {
       const { files, model } = generateTree(loaded);
       writeTreeAtomically(out, files);
       process.stdout.write(modelText(model));
-      process.stdout.write(`\ngen-rtl: wrote ${files.size} files to ${out}/: ${[...files.keys()].sort().join(", ")}\n`);
+      process.stdout.write(`\ngen-rtl: wrote ${files.size} files to ${out}/ (model.txt, model.json, rtl/, ${loaded.spec.name}.f, tb/)\n`);
     });
 
   cli

@@ -1,11 +1,13 @@
-// `gen-rtl spec.json`: everything generated for a spec, as a file tree. This issue's part is the
-// analytical model (model.json, model.txt) and the normalised spec; the RTL, testbenches and FPGA
-// package are added to the same tree by later stages.
+// `gen-rtl spec.json`: everything generated for a spec, as a file tree: the normalised spec, the
+// analytical model (model.json, model.txt), the Verilog (rtl/, <name>.f) and the Verilator
+// testbenches (tb/). The FPGA package joins the same tree later.
 import type { LoadedSpec } from "../spec/load.js";
 import { runModel, type ModelResult } from "../model/index.js";
 import { ATTENTION_MAPPINGS } from "../spec/schema.js";
 import { modelJson } from "../report/model-json.js";
 import { modelText } from "../report/model-text.js";
+import { rtlFiles } from "../rtl/index.js";
+import { tbFiles } from "../tb/index.js";
 import type { FileTree } from "./write-tree.js";
 
 export function json(value: unknown): string {
@@ -24,6 +26,8 @@ export function generateTree(loaded: LoadedSpec): Generated {
     ["spec.json", json(spec)],
     ["model.json", json(modelJson(model))],
     ["model.txt", modelText(model)],
+    ...rtlFiles(loaded),
+    ...tbFiles(loaded).map((t) => [t.file, t.text] as const),
   ]);
   return { files, model };
 }

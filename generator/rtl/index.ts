@@ -4,6 +4,7 @@
 import type { LoadedSpec } from "../spec/load.js";
 import { bankModule } from "./bank.js";
 import { dpramModule } from "./dpram.js";
+import { interconnectModules, interconnectParams } from "./interconnect.js";
 import { macArrayModule } from "./mac_array.js";
 import type { RtlModule } from "./module.js";
 import { bankParams } from "./params.js";
@@ -14,7 +15,13 @@ export { bankParams, type BankParams } from "./params.js";
 /** Every module of the chip, in dependency order. */
 export function rtlModules(loaded: LoadedSpec): RtlModule[] {
   const bank = bankParams(loaded);
-  return dependencyOrder([dpramModule(bank.name, bank.read_bits, bank.bmem_depth), macArrayModule(bank), bankModule(bank)]);
+  const bus = interconnectParams(loaded);
+  return dependencyOrder([
+    dpramModule(bank.name, bank.read_bits, bank.bmem_depth),
+    macArrayModule(bank),
+    bankModule(bank),
+    ...interconnectModules(bus),
+  ]);
 }
 
 /** Order modules so that each comes after the modules it uses; ties keep the given order. */

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { broadcastBeats, broadcastCycles, gatherCycles, gatherWords } from "../../generator/model/cycles-bus.js";
 import { dpramModule } from "../../generator/rtl/dpram.js";
 import { interconnectModules, interconnectParams, type InterconnectParams } from "../../generator/rtl/interconnect.js";
-import { render } from "../../generator/rtl/render.js";
+import { interconnectTestbench } from "../../generator/tb/interconnect_tb.js";
 import type { LoadedSpec } from "../../generator/spec/load.js";
 import { broadcastWrites, gatherBeats, type BroadcastBeat } from "../golden/interconnect.js";
 import { buildVerilated, runVerilated } from "../harness/verilator.js";
@@ -70,30 +70,18 @@ function stimulus(p: InterconnectParams, s: Scenario, seed: number): string {
   return lines.join("\n") + "\n";
 }
 
-export function interconnectSources(loaded: LoadedSpec, p: InterconnectParams): Record<string, string> {
+export function interconnectSources(p: InterconnectParams): Record<string, string> {
   const modules = [dpramModule(p.name, p.bcast_bits, p.dieram_depth), ...interconnectModules(p)];
-  const top = `${p.name}_interconnect`;
-  const banks = p.dies * p.banks_per_die;
   const sources: Record<string, string> = {};
   for (const m of modules) sources[`${m.module}.v`] = m.text;
-  sources["tb.cpp"] = render("tb/interconnect_tb.cpp.hbs", {
-    name: loaded.spec.name,
-    top,
-    dies: p.dies,
-    banks,
-    link_bits: p.link_bits,
-    bcast_bits: p.bcast_bits,
-    addr_w: p.addr_w,
-    acc_bits: p.acc_bits,
-    limit: 1_000_000 + 100 * p.latency,
-  });
+  sources["tb.cpp"] = interconnectTestbench(p).text;
   return sources;
 }
 
 /** Run one scenario on the RTL and compare with the golden model and the cycle formulas. */
 export async function runScenario(loaded: LoadedSpec, label: string, s: Scenario, ctx: Pick<SimContext, "seed">): Promise<SimCheck[]> {
   const p = interconnectParams(loaded);
-  const built = await buildVerilated({ name: `${p.name}_interconnect`, top: `${p.name}_interconnect`, sources: interconnectSources(loaded, p) });
+  const built = await buildVerilated({ name: `${p.name}_interconnect`, top: `${p.name}_interconnect`, sources: interconnectSources(p) });
   const dir = mkdtempSync(join(tmpdir(), "pim-gen-ic-"));
   const file = join(dir, "stimulus.txt");
   writeFileSync(file, stimulus(p, s, ctx.seed));

@@ -1,0 +1,11 @@
+// The Verilator testbenches of a spec, for the output tree's tb/ folder (the harness builds the
+// same text, so what a user gets is what the regression ran).
+import type { LoadedSpec } from "../spec/load.js";
+import { bankParams } from "../rtl/params.js";
+import { interconnectParams } from "../rtl/interconnect.js";
+import { bankTestbench, type TbFile } from "./bank_tb.js";
+import { interconnectTestbench } from "./interconnect_tb.js";
+
+export function tbFiles(loaded: LoadedSpec): TbFile[] {
+  return [bankTestbench(bankParams(loaded)), interconnectTestbench(interconnectParams(loaded))];
+}
