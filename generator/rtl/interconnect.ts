@@ -77,61 +77,21 @@ export function interconnectParams(loaded: LoadedSpec): InterconnectParams {
   };
 }
 
+// The templates print fields of InterconnectParams by name (the die's BANKS is banks_per_die).
 export function busLinkModule(p: InterconnectParams): RtlModule {
   return rtlModule(`${p.name}_bus_link`, render("rtl/bus_link.v.hbs", { name: p.name, width: p.link_bits, latency: p.latency }));
 }
 
 export function resultPackerModule(p: InterconnectParams): RtlModule {
-  return rtlModule(
-    `${p.name}_result_packer`,
-    render("rtl/result_packer.v.hbs", {
-      name: p.name,
-      acc_bits: p.acc_bits,
-      elem_bits: p.elem_bits,
-      link_bits: p.link_bits,
-      count_w: p.count_w,
-      fifo_depth: p.fifo_depth,
-    }),
-  );
+  return rtlModule(`${p.name}_result_packer`, render("rtl/result_packer.v.hbs", p));
 }
 
 export function dieModule(p: InterconnectParams): RtlModule {
-  return rtlModule(
-    `${p.name}_die`,
-    render("rtl/die.v.hbs", {
-      name: p.name,
-      bcast_bits: p.bcast_bits,
-      addr_w: p.addr_w,
-      dieram_depth: p.dieram_depth,
-      banks: p.banks_per_die,
-      acc_bits: p.acc_bits,
-      elem_bits: p.elem_bits,
-      link_bits: p.link_bits,
-      count_w: p.count_w,
-      fifo_depth: p.fifo_depth,
-    }),
-    [`${p.name}_dpram`, `${p.name}_result_packer`],
-  );
+  return rtlModule(`${p.name}_die`, render("rtl/die.v.hbs", { ...p, banks: p.banks_per_die }), [`${p.name}_dpram`, `${p.name}_result_packer`]);
 }
 
 export function interconnectModule(p: InterconnectParams): RtlModule {
-  return rtlModule(
-    `${p.name}_interconnect`,
-    render("rtl/interconnect.v.hbs", {
-      name: p.name,
-      dies: p.dies,
-      banks_per_die: p.banks_per_die,
-      link_bits: p.link_bits,
-      latency: p.latency,
-      addr_w: p.addr_w,
-      dieram_depth: p.dieram_depth,
-      acc_bits: p.acc_bits,
-      elem_bits: p.elem_bits,
-      count_w: p.count_w,
-      fifo_depth: p.fifo_depth,
-    }),
-    [`${p.name}_bus_link`, `${p.name}_die`],
-  );
+  return rtlModule(`${p.name}_interconnect`, render("rtl/interconnect.v.hbs", p), [`${p.name}_bus_link`, `${p.name}_die`]);
 }
 
 /** The bus's modules (the die's DieRAM is the shared {name}_dpram). */
