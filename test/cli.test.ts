@@ -108,6 +108,23 @@ describe("bad input: one message, exit code 2, no stack trace, nothing written",
   });
 });
 
+describe("gen-rtl sim", () => {
+  it("--json: each check with measured and model cycles, and the totals", async () => {
+    const r = await genRtl(["sim", "specs/fpga-ice40.json", "--test", "interconnect/full", "--json", "--seed", "3"]);
+    expect(r.exitCode).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ spec: "fpga_ice40", seed: 3, failed: 0 });
+    expect(out.passed).toBe(out.tests.length);
+    const broadcast = out.tests.find((t: { name: string }) => t.name === "interconnect/full.broadcast");
+    // 1 die × 16-bit link, λ = 2: 9 beats → 2 + 9 + 2 (DieRAM write, read back, BRAM write).
+    expect(broadcast).toMatchObject({ passed: true, cycles: { measured: 13, model: 13 } });
+  }, 300_000);
+
+  it("--test that matches nothing names the tests", async () => {
+    expectCleanFailure(await genRtl(["sim", "specs/tiny.json", "--test", "no-such-test"]), /--test no-such-test: no test matches; the tests are .*interconnect\/full/);
+  });
+});
+
 describe("gen-rtl <spec>", () => {
   it("writes the output tree, byte-identical on a second run", async () => {
     const dir = scratch();

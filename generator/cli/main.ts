@@ -1,8 +1,8 @@
 // The gen-rtl command line. Every user mistake (bad spec, unknown option, bad value) ends in one
 // message on stderr and exit code 2; nothing is written unless everything succeeded.
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { UserError } from "../errors.js";
 import { runModel } from "../model/index.js";
 import { generateTree, json } from "../output/generate.js";
@@ -86,8 +86,9 @@ function program(): Command {
     .description("build the generated RTL in Verilator, run its tests, check results against the golden model and cycles against the model")
     .option("--test <pattern>", "run only tests whose name contains this (or matches it, with * as a wildcard)")
     .option("--seed <n>", "seed of the random stimulus (printed with the results; pass it back to reproduce a run)", nonNegativeInteger, 1)
+    .option("--trace", "also write a VCD waveform per test into rtl-out/<name>/waves/ (a separate, slower build)")
     .option("--json", "print JSON instead of a table")
-    .action(async (file: string, opts: { test?: string; seed: number; json?: boolean }) => {
+    .action(async (file: string, opts: { test?: string; seed: number; trace?: boolean; json?: boolean }) => {
       const loaded = load(file);
       const { ALL_SIM_TESTS } = await import("../../sim/tests/index.js");
       const { runSuite, matchesPattern } = await import("../../sim/suite.js");
@@ -97,8 +98,14 @@ function program(): Command {
       const progress = (name: string) => {
         if (!opts.json) process.stderr.write(`gen-rtl sim: ${name}\n`);
       };
-      const result = await runSuite(ALL_SIM_TESTS, { loaded, seed: opts.seed, trace: false, traceDir: "" }, opts.test, progress);
+      const traceDir = resolve("rtl-out", loaded.spec.name, "waves");
+      if (opts.trace) mkdirSync(traceDir, { recursive: true });
+      const result = await runSuite(ALL_SIM_TESTS, { loaded, seed: opts.seed, trace: opts.trace === true, traceDir }, opts.test, progress);
       process.stdout.write(opts.json ? json(result) : simText(result));
+      if (opts.trace) {
+        const waves = readdirSync(traceDir).filter((f) => f.endsWith(".vcd")).sort();
+        process.stderr.write(`gen-rtl sim: ${waves.length} waveform(s) in ${traceDir}: ${waves.join(", ")}\n`);
+      }
       if (result.failed > 0) throw new UserError(`${result.failed} RTL check(s) failed (seed ${opts.seed})`, 1);
     });
 

@@ -20,7 +20,15 @@ export interface VerilatorBuild {
   top: string;
   /** File name → file text: Verilog files (.v/.sv, headers .vh/.svh) and the C++ testbench (.cpp, headers .h). */
   sources: Record<string, string>;
+  /**
+   * Build with waveform tracing: Verilator's --trace, and PIM_TRACE defined for the testbench,
+   * which then writes a VCD to the path given as +trace+PATH. A separate cache entry.
+   */
+  trace?: boolean;
 }
+
+/** Extra flags of a tracing build. */
+export const TRACE_FLAGS: readonly string[] = ["--trace", "-CFLAGS", "-DPIM_TRACE"];
 
 export interface BuiltModel {
   /** The executable. */
@@ -98,7 +106,7 @@ function checkNames(files: Record<string, string>): void {
 function buildKey(b: VerilatorBuild, version: string): string {
   const h = createHash("sha256");
   const sources = Object.entries(b.sources).map(([k, v]) => [k, v]);
-  h.update(JSON.stringify({ top: b.top, flags: BUILD_FLAGS, version, sources }));
+  h.update(JSON.stringify({ top: b.top, flags: b.trace ? [...BUILD_FLAGS, ...TRACE_FLAGS] : BUILD_FLAGS, version, sources }));
   return h.digest("hex");
 }
 
@@ -146,6 +154,7 @@ async function doBuild(b: VerilatorBuild, key: string): Promise<BuiltModel> {
     const names = Object.keys(b.sources);
     const args = [
       ...BUILD_FLAGS,
+      ...(b.trace ? TRACE_FLAGS : []),
       "--top-module",
       b.top,
       "--Mdir",

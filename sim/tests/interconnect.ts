@@ -21,6 +21,9 @@ interface TbOutput {
   broadcast_cycles: number;
   gather_beats: { keep: string; words: string[]; last: boolean }[];
   gather_cycles: number;
+  /** Every cycle the testbench simulated, and the wall time it took (for simulated cycles/s). */
+  cycles: number;
+  wall_s: number;
 }
 
 export interface Scenario {
@@ -79,17 +82,17 @@ export function interconnectSources(p: InterconnectParams): Record<string, strin
 }
 
 /** Run one scenario on the RTL and compare with the golden model and the cycle formulas. */
-export async function runScenario(loaded: LoadedSpec, label: string, s: Scenario, ctx: Pick<SimContext, "seed">): Promise<SimCheck[]> {
+export async function runScenario(loaded: LoadedSpec, label: string, s: Scenario, ctx: Pick<SimContext, "seed" | "trace" | "traceDir">): Promise<SimCheck[]> {
   const p = interconnectParams(loaded);
-  const built = await buildVerilated({ name: `${p.name}_interconnect`, top: `${p.name}_interconnect`, sources: interconnectSources(p) });
+  const built = await buildVerilated({ name: `${p.name}_interconnect`, top: `${p.name}_interconnect`, sources: interconnectSources(p), trace: ctx.trace });
   const dir = mkdtempSync(join(tmpdir(), "pim-gen-ic-"));
   const file = join(dir, "stimulus.txt");
   writeFileSync(file, stimulus(p, s, ctx.seed));
-  const started = performance.now();
-  const out = JSON.parse(await runVerilated(built, [file, `+verilator+seed+${ctx.seed}`, "+verilator+rand+reset+2"])) as TbOutput;
-  const seconds = (performance.now() - started) / 1000;
+  const name = `interconnect/${label}`;
+  const traceArgs = ctx.trace ? [`+trace+${join(ctx.traceDir, `${name}.vcd`)}`] : [];
+  const out = JSON.parse(await runVerilated(built, [file, `+verilator+seed+${ctx.seed}`, "+verilator+rand+reset+2", ...traceArgs])) as TbOutput;
+  const speed = out.wall_s > 0 ? out.cycles / out.wall_s : undefined;
   const checks: SimCheck[] = [];
-  const name = `${p.name}.interconnect.${label}`;
 
   if (s.beats.length > 0) {
     const expected = broadcastWrites(p, s.beats);
@@ -101,7 +104,7 @@ export async function runScenario(loaded: LoadedSpec, label: string, s: Scenario
       name: `${name}.broadcast`,
       passed: same && (s.stall > 0 || cyclesWithinTolerance(out.broadcast_cycles, model)),
       cycles: { measured: out.broadcast_cycles, model },
-      sim_cycles_per_s: out.broadcast_cycles / seconds,
+      ...(speed ? { sim_cycles_per_s: speed } : {}),
       ...(same ? {} : { detail: `BRAM writes differ from the golden model (seed ${ctx.seed})` }),
     });
   }
@@ -121,7 +124,7 @@ export async function runScenario(loaded: LoadedSpec, label: string, s: Scenario
     // Cycles are only predicted when the controller is always ready.
     passed: sameGather && (s.stall > 0 || cyclesWithinTolerance(out.gather_cycles, model)),
     ...(s.stall > 0 ? {} : { cycles: { measured: out.gather_cycles, model } }),
-    sim_cycles_per_s: out.gather_cycles / seconds,
+    ...(speed ? { sim_cycles_per_s: speed } : {}),
     ...(sameGather ? {} : { detail: `gathered beats differ from the golden model (seed ${ctx.seed}): got ${norm(gotBeats)}, expected ${norm(expectedBeats)}` }),
   });
   return checks;
@@ -129,7 +132,7 @@ export async function runScenario(loaded: LoadedSpec, label: string, s: Scenario
 
 export const interconnectTests: SimTest[] = [
   {
-    name: "interconnect.full",
+    name: "interconnect/full",
     description: "broadcast of random beats to every die; gather of every bank's results with the controller always ready",
     async run(ctx) {
       const p = interconnectParams(ctx.loaded);
@@ -138,7 +141,7 @@ export const interconnectTests: SimTest[] = [
     },
   },
   {
-    name: "interconnect.sparse_stalled",
+    name: "interconnect/sparse_stalled",
     description: "gather of a sparse mask (die 0 sends nothing) with the controller not ready 30 % of the time",
     async run(ctx) {
       const p = interconnectParams(ctx.loaded);
