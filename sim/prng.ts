@@ -38,10 +38,11 @@ export function prng(seed: number): Prng {
     u32,
     int(lo, hi) {
       if (hi < lo) throw new Error(`prng.int: empty range [${lo}, ${hi}]`);
-      const span = hi - lo + 1;
-      // Two draws give 64 bits: plenty for any range a test uses, with negligible bias.
-      const r = (u32() * 2 ** 32 + u32()) % span;
-      return lo + r;
+      // Exact integer arithmetic in BigInt (a 64-bit sum of two draws is past 2^53 in a double, which
+      // once made int(1, 64) always 1); two draws leave a bias below 2^-32 for any test range.
+      const span = BigInt(hi) - BigInt(lo) + 1n;
+      const r = ((BigInt(u32()) << 32n) | BigInt(u32())) % span;
+      return lo + Number(r);
     },
     bits(bits) {
       let v = 0n;
