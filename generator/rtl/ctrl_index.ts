@@ -1,0 +1,40 @@
+// The controller's vector ALUs: every module, in dependency order, and their files.
+// Pure: the same spec gives byte-identical text.
+import type { LoadedSpec } from "../spec/load.js";
+import { ctrlDivModule } from "./ctrl_div.js";
+import { ctrlEwModule } from "./ctrl_ew.js";
+import { ctrlParams, type CtrlParams } from "./ctrl_params.js";
+import { ctrlReduceModule } from "./ctrl_reduce.js";
+import { ctrlRequantModule } from "./ctrl_requant.js";
+import { ctrlRmsnormModule } from "./ctrl_rmsnorm.js";
+import { ctrlRopeModule } from "./ctrl_rope.js";
+import { ctrlSiluModule } from "./ctrl_silu.js";
+import { ctrlSoftmaxModule } from "./ctrl_softmax.js";
+import { ctrlValuModule } from "./ctrl_valu.js";
+import type { RtlModule } from "./module.js";
+
+export { ctrlParams, type CtrlParams } from "./ctrl_params.js";
+
+/** The controller ALU modules of a parameter set; each module after the modules it instantiates, the valu last. */
+export function controllerRtlModulesFor(p: CtrlParams): RtlModule[] {
+  return [
+    ctrlDivModule(p),
+    ctrlEwModule(p),
+    ctrlReduceModule(p),
+    ctrlSoftmaxModule(p),
+    ctrlRmsnormModule(p),
+    ctrlSiluModule(p),
+    ctrlRopeModule(p),
+    ctrlRequantModule(p),
+    ctrlValuModule(p),
+  ];
+}
+
+export function controllerRtlModules(loaded: LoadedSpec): RtlModule[] {
+  return controllerRtlModulesFor(ctrlParams(loaded));
+}
+
+/** `rtl/<module>.v` → text for every controller ALU module. */
+export function controllerRtlFiles(loaded: LoadedSpec): Map<string, string> {
+  return new Map(controllerRtlModules(loaded).map((m) => [m.file, m.text]));
+}

@@ -1,0 +1,62 @@
+// The controller's vector ALU (templates/rtl/ctrl_valu.v.hbs): every op behind one set of streams.
+import { ctrlEwModule } from "./ctrl_ew.js";
+import type { CtrlParams } from "./ctrl_params.js";
+import { ctrlReduceModule } from "./ctrl_reduce.js";
+import { ctrlRequantModule } from "./ctrl_requant.js";
+import { ctrlRmsnormModule } from "./ctrl_rmsnorm.js";
+import { ctrlRopeModule } from "./ctrl_rope.js";
+import { ctrlSiluModule } from "./ctrl_silu.js";
+import { ctrlSoftmaxModule } from "./ctrl_softmax.js";
+import { rtlModule, type RtlModule } from "./module.js";
+import { render } from "./render.js";
+
+/** Op codes of the `op` port. */
+export const CTRL_OPCODES = {
+  add: 0,
+  mul: 1,
+  sum: 2,
+  max: 3,
+  softmax: 4,
+  rmsnorm: 5,
+  silu: 6,
+  rope: 7,
+  requant: 8,
+} as const;
+
+/** Bits per lane of the valu's a and y streams. */
+export function valuWidths(p: CtrlParams): { iw: number; ow: number } {
+  return { iw: Math.max(p.a, p.acc), ow: Math.max(p.a, p.reduce.sumBits) };
+}
+
+export function ctrlValuModule(p: CtrlParams): RtlModule {
+  const units = [ctrlEwModule, ctrlReduceModule, ctrlSoftmaxModule, ctrlRmsnormModule, ctrlSiluModule, ctrlRopeModule, ctrlRequantModule];
+  return rtlModule(
+    `${p.name}_ctrl_valu`,
+    render("rtl/ctrl_valu.v.hbs", {
+      name: p.name,
+      lanes: p.lanes,
+      a: p.a,
+      acc: p.acc,
+      sumBits: p.reduce.sumBits,
+      lenBits: p.lenBits,
+      shBits: Math.max(p.requant.shBits, p.ew.shBits),
+      ewShBits: p.ew.shBits,
+      multBits: p.requant.multBits,
+      posBits: p.rope.posBits,
+      smDepth: p.softmax.depth,
+      smMaxLen: p.softmax.maxLen,
+      rmsDepth: p.rmsnorm.depth,
+      rmsMaxLen: p.rmsnorm.maxLen,
+      ...valuWidths(p),
+      smInInt: p.a - 1 - p.softmax.inFrac,
+      smInFrac: p.softmax.inFrac,
+      smOutFrac: p.softmax.outFrac,
+      gFrac: p.rmsnorm.gFrac,
+      rmsOutInt: p.a - 1 - p.rmsnorm.outFrac,
+      rmsOutFrac: p.rmsnorm.outFrac,
+      siluInt: p.a - 1 - p.silu.frac,
+      siluFrac: p.silu.frac,
+    }),
+    units.map((u) => u(p).module),
+  );
+}
