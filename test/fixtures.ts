@@ -1,5 +1,6 @@
 // Spec objects for tests: two hand-computable configurations (A: MHA, even splits; B: GQA,
 // uneven row splits, compute-bound lanes) and a helper to vary any of them.
+import { readFileSync } from "node:fs";
 import { parseSpec, type LoadedSpec } from "../generator/spec/load.js";
 import type { Spec } from "../generator/spec/schema.js";
 
@@ -67,4 +68,20 @@ export function vary(base: Spec, patch: DeepPartial<Spec>): Spec {
 
 export function load(spec: Spec): LoadedSpec {
   return parseSpec(spec, `<${spec.name}>`);
+}
+
+/**
+ * The chip tests' third parameter set: tiny with 4 dies × 2 banks, 16-bit links (64-bit beats),
+ * 48-bit host words (narrower than a beat, not a divisor), 4-bit activations, λ = 3.
+ */
+export function chipVariant(): LoadedSpec {
+  const s = JSON.parse(readFileSync("specs/tiny.json", "utf8")) as Spec;
+  s.name = "chip_v";
+  s.numerics.activation_bits = 4;
+  s.numerics.accumulator_bits = 20;
+  s.chip.dies = 4;
+  s.chip.banks_per_die = 2;
+  s.chip.bus = { bits: 16, latency_cycles: 3 };
+  s.chip.controller.mem_bits = 48;
+  return parseSpec(s, "<chip_v>");
 }

@@ -201,7 +201,9 @@ describe("configuration B (hand-computed: GQA 8/2, 3 banks, uneven rows, compute
   });
 
   it("a row costs ceil(cols / lanes) MAC beats when lanes do not divide it (3 lanes)", () => {
-    const w = runModel(load(vary(CONFIG_B, { chip: { bank: { mac_lanes: 3 } } }))).mappings.bank_per_head;
+    // 3 lanes must divide a BMEM word's weights (6 in 48-bit words) and nest with the 24-bit bus
+    // beat (checks.ts); neither changes the MAC beats counted here.
+    const w = runModel(load(vary(CONFIG_B, { chip: { bank: { mac_lanes: 3, read_bits: 48 }, bus: { bits: 24 } } }))).mappings.bank_per_head;
     if (!isAvailable(w)) throw new Error("unavailable");
     // 43·43 + 11·43 + 11·43 + 43·43 + 107·43 + 107·43 + 43·107 + 34·43 beats.
     expect(w.decode_cycles.intra_bank.weights.compute).toBe(19909);

@@ -147,6 +147,32 @@ describe("cross-field checks", () => {
     );
   });
 
+  it("MAC lanes that do not divide a BMEM word's weights", () => {
+    // CONFIG_B: 32-bit words of 8-bit weights = 4 weights; 3 lanes neither divide them nor cover them.
+    const m = messageOf(vary(CONFIG_B, { chip: { bank: { mac_lanes: 3 } } }));
+    expect(m).toContain(
+      "chip.bank.mac_lanes: 3 does not divide the 4 weights of a BMEM word (chip.bank.read_bits / numerics.weight_bits = 32 / 8) and is smaller; the bank needs lanes that divide it (e.g. 1, 2, 4) or at least 4",
+    );
+    // More lanes than a word holds is fine: the bank builds one per weight.
+    expect(() => parseSpec(vary(CONFIG_B, { chip: { bank: { mac_lanes: 6 } } }), "<b>")).not.toThrow();
+  });
+
+  it("a broadcast beat and a BRAM word (lanes × activation_bits) that do not divide one another", () => {
+    // CONFIG_A: 16 lanes × 8 bits = 128-bit BRAM words; 2 dies × 24 bits = 48-bit beats.
+    const m = messageOf(vary(CONFIG_A, { chip: { bus: { bits: 24 } } }));
+    expect(m).toContain(
+      "chip.bus.bits: a broadcast beat of chip.dies × chip.bus.bits = 2 × 24 = 48 bits and a bank's BRAM word of 16 MAC lanes × numerics.activation_bits = 128 bits",
+    );
+    expect(m).toContain("must divide one another");
+    expect(m).toContain("e.g. chip.bus.bits = 16 or 32");
+  });
+
+  it("a broadcast beat and a BMEM word (read_bits) that do not divide one another", () => {
+    // CONFIG_B: 1 die × 16-bit beats; 48-bit BMEM words (6 weights; 2 lanes × 8 = 16-bit BRAM words nest).
+    const m = messageOf(vary(CONFIG_B, { chip: { bank: { read_bits: 48 }, bus: { bits: 32 } } }));
+    expect(m).toContain("chip.bus.bits: a broadcast beat of chip.dies × chip.bus.bits = 1 × 32 = 32 bits and a BMEM word of chip.bank.read_bits = 48 bits must divide one another");
+  });
+
   it("a prompt longer than the context", () => {
     expect(messageOf(vary(CONFIG_A, { workload: { prompt_len: 200 } }))).toContain("workload.prompt_len: 200 is longer than workload.context_len (128)");
   });

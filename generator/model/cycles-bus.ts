@@ -14,6 +14,17 @@ export function broadcastCycles(p: InterconnectParams, beats: number): number {
   return p.latency + beats + BROADCAST_FANOUT_LATENCY;
 }
 
+/**
+ * A transfer of `beats` beats into one bank's BMEM, from the first beat offered to the last BMEM
+ * write, inclusive: λ + beats × bmem_split + fan-out latency. A beat holding bmem_split BMEM words
+ * takes the die one cycle per word (its DieRAM absorbs the beats arriving meanwhile and then
+ * back-pressures the link), so the BMEM write port, not the bus, sets the pace; when a BMEM word is
+ * a beat or wider (bmem_split = 1) this is broadcastCycles.
+ */
+export function bmemLoadCycles(p: InterconnectParams, beats: number): number {
+  return beats === 0 ? 0 : p.latency + beats * p.bmem_split + BROADCAST_FANOUT_LATENCY;
+}
+
 /** Return-link words die d sends: Σ over its masked banks of ceil(results / per_word). */
 export function gatherWords(p: InterconnectParams, resultsPerBank: readonly number[], mask: readonly boolean[]): number[] {
   return Array.from({ length: p.dies }, (_, d) => {

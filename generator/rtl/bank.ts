@@ -16,6 +16,7 @@ export function bankModule(p: BankParams): RtlModule {
       spec_lanes: p.spec_lanes,
       weights_per_word: p.weights_per_word,
       bmem_depth: p.bmem_depth,
+      bram_slices: p.bram_slices,
       bram_depth: p.bram_depth,
     }),
     [`${p.name}_dpram`, `${p.name}_mac_array`],

@@ -3,6 +3,7 @@
 // Pure: the same spec gives byte-identical files.
 import type { LoadedSpec } from "../spec/load.js";
 import { bankModule } from "./bank.js";
+import { chipModules, chipParams } from "./chip.js";
 import { dpramModule } from "./dpram.js";
 import { interconnectModules, interconnectParams } from "./interconnect.js";
 import { macArrayModule } from "./mac_array.js";
@@ -11,6 +12,7 @@ import { bankParams } from "./params.js";
 
 export type { RtlModule } from "./module.js";
 export { bankParams, type BankParams } from "./params.js";
+export { chipParams, type ChipParams } from "./chip.js";
 
 /** Every module of the chip, in dependency order. */
 export function rtlModules(loaded: LoadedSpec): RtlModule[] {
@@ -21,6 +23,7 @@ export function rtlModules(loaded: LoadedSpec): RtlModule[] {
     macArrayModule(bank),
     bankModule(bank),
     ...interconnectModules(bus),
+    ...chipModules(chipParams(loaded), loaded),
   ]);
 }
 

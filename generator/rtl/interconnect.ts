@@ -4,7 +4,7 @@
 import { UserError } from "../errors.js";
 import type { LoadedSpec } from "../spec/load.js";
 import { rtlModule, type RtlModule } from "./module.js";
-import { clog2 } from "./params.js";
+import { bankParams, clog2 } from "./params.js";
 import { render } from "./render.js";
 
 export interface InterconnectParams {
@@ -17,9 +17,26 @@ export interface InterconnectParams {
   bcast_bits: number;
   /** λ in cycles. */
   latency: number;
-  /** BRAM beats of bcast_bits (the broadcast's address space) and their address bits. */
-  bram_beats: number;
+  /** Bits of a broadcast target: 0 = BRAM of every bank, k + 1 = BMEM of bank k. */
+  tgt_w: number;
+  /** Bits of a broadcast word address: max(bram_aw, bmem_aw). */
   addr_w: number;
+  /** Bits of a broadcast slot (slice of a word assembled from several beats): ≥ 1. */
+  slot_w: number;
+  /** BRAM words, their bits and address bits (see BankParams). */
+  bram_depth: number;
+  bram_w: number;
+  bram_aw: number;
+  /** BMEM words, their bits (chip.bank.read_bits) and address bits. */
+  bmem_depth: number;
+  read_bits: number;
+  bmem_aw: number;
+  /** Beats per BRAM word (≥ 1). */
+  bram_r: number;
+  /** BMEM words per beat when a beat is at least a word (else 1). */
+  bmem_split: number;
+  /** Beats per BMEM word when a word is wider than a beat (else 1). */
+  bmem_r: number;
   /** DieRAM beats. */
   dieram_depth: number;
   acc_bits: number;
@@ -35,7 +52,7 @@ export interface InterconnectParams {
   shift_w: number;
 }
 
-/** Cycles from a broadcast's first beat offered to its last BRAM write: see {name}_die. */
+/** Cycles from a broadcast beat accepted by a die (with DieRAM empty) to its BRAM / first BMEM write: see {name}_die. */
 export const BROADCAST_FANOUT_LATENCY = 2;
 /** Cycles from a gather command offered to its first word leaving the die (before λ). */
 export const GATHER_COMMAND_LATENCY = 1;
@@ -53,7 +70,12 @@ export function interconnectParams(loaded: LoadedSpec): InterconnectParams {
   }
   const elem_bits = spec.numerics.activation_bits;
   const per_word = link_bits / elem_bits;
-  const bram_beats = Math.max(2, Math.floor((spec.chip.bank.bram_bytes * 8) / bcast_bits));
+  const bank = bankParams(loaded);
+  const bram_r = bank.bram_width / bcast_bits;
+  const bmem_split = bcast_bits >= bank.read_bits ? bcast_bits / bank.read_bits : 1;
+  const bmem_r = bank.read_bits > bcast_bits ? bank.read_bits / bcast_bits : 1;
+  const bram_aw = clog2(bank.bram_depth);
+  const bmem_aw = clog2(bank.bmem_depth);
   const rowsPerBank = Math.max(...d.gemvs.map((g) => Math.ceil(g.rows / d.banks)));
   const max_count = Math.max(rowsPerBank, spec.workload.context_len * d.model.group);
   const words = Math.ceil(max_count / per_word);
@@ -64,8 +86,18 @@ export function interconnectParams(loaded: LoadedSpec): InterconnectParams {
     link_bits,
     bcast_bits,
     latency: spec.chip.bus.latency_cycles,
-    bram_beats,
-    addr_w: clog2(bram_beats),
+    tgt_w: clog2(d.banks + 1),
+    addr_w: Math.max(bram_aw, bmem_aw),
+    slot_w: Math.max(1, clog2(Math.max(bram_r, bmem_r))),
+    bram_depth: bank.bram_depth,
+    bram_w: bank.bram_width,
+    bram_aw,
+    bmem_depth: bank.bmem_depth,
+    read_bits: bank.read_bits,
+    bmem_aw,
+    bram_r,
+    bmem_split,
+    bmem_r,
     dieram_depth,
     acc_bits: spec.numerics.accumulator_bits,
     elem_bits,

@@ -24,8 +24,14 @@ export interface BankParams {
   /** Adder-tree width: min(acc_bits, weight_bits + act_bits + tree_levels). */
   tree_bits: number;
   bmem_depth: number;
-  /** Bits per BRAM word: lanes × act_bits (one beat of activations). */
+  /** Bits of one MAC beat of activations: lanes × act_bits. */
+  act_word_bits: number;
+  /** Bits of a broadcast beat: chip.dies × chip.bus.bits. */
+  bcast_bits: number;
+  /** Bits per BRAM word: max(act_word_bits, bcast_bits). */
   bram_width: number;
+  /** MAC beats per BRAM word: bram_width / act_word_bits (≥ 1). */
+  bram_slices: number;
   bram_depth: number;
   bmem_addr_bits: number;
   bram_addr_bits: number;
@@ -33,7 +39,7 @@ export interface BankParams {
   rows_bits: number;
   /** Width of cmd_cols: holds 0 .. max_cols. */
   cols_bits: number;
-  /** Longest GEMV row the BRAM holds: bram_depth × lanes. */
+  /** Longest GEMV row the BRAM holds: bram_depth × bram_slices × lanes. */
   max_cols: number;
   /** GEMV pipeline latency in cycles (see generator/model/cycles.ts). */
   gemv_latency: number;
@@ -50,17 +56,15 @@ export function bankParams(loaded: LoadedSpec): BankParams {
   const { spec, derived } = loaded;
   const g = bankGeometry(derived);
   const where = `spec ${loaded.file}`;
-  if (g.weights_per_word % g.lanes !== 0) {
-    throw new UserError(
-      `${where}: chip.bank.mac_lanes: ${spec.chip.bank.mac_lanes} does not divide the ${g.weights_per_word} weights of a BMEM word ` +
-        `(chip.bank.read_bits / numerics.weight_bits) and is smaller; the bank RTL needs lanes that divide it (e.g. ` +
-        `${divisors(g.weights_per_word).join(", ")}) or at least ${g.weights_per_word}`,
-    );
-  }
   const act_bits = spec.numerics.activation_bits;
   const acc_bits = spec.numerics.accumulator_bits;
   const bmem_depth = Math.floor((spec.chip.bank.memory_bytes * 8) / g.read_bits);
-  const bram_width = g.lanes * act_bits;
+  // BRAM word: a MAC beat of activations, or a whole broadcast beat when that is wider (then the
+  // word holds bram_slices MAC beats). checks.ts makes the two widths divide one another.
+  const act_word_bits = g.lanes * act_bits;
+  const bcast_bits = spec.chip.dies * spec.chip.bus.bits;
+  const bram_width = Math.max(act_word_bits, bcast_bits);
+  const bram_slices = bram_width / act_word_bits;
   const bram_depth = Math.floor((spec.chip.bank.bram_bytes * 8) / bram_width);
   if (bmem_depth < 2) {
     throw new UserError(
@@ -69,10 +73,10 @@ export function bankParams(loaded: LoadedSpec): BankParams {
   }
   if (bram_depth < 2) {
     throw new UserError(
-      `${where}: chip.bank.bram_bytes: ${spec.chip.bank.bram_bytes} holds ${bram_depth} words of ${bram_width} bits (${g.lanes} lanes × numerics.activation_bits); the bank RTL needs at least 2 (${Math.ceil((2 * bram_width) / 8)} bytes)`,
+      `${where}: chip.bank.bram_bytes: ${spec.chip.bank.bram_bytes} holds ${bram_depth} words of ${bram_width} bits (max(${g.lanes} lanes × numerics.activation_bits, chip.dies × chip.bus.bits)); the bank RTL needs at least 2 (${Math.ceil((2 * bram_width) / 8)} bytes)`,
     );
   }
-  const max_cols = bram_depth * g.lanes;
+  const max_cols = bram_depth * bram_slices * g.lanes;
   return {
     name: spec.name,
     weight_bits: g.weight_bits,
@@ -86,7 +90,10 @@ export function bankParams(loaded: LoadedSpec): BankParams {
     tree_levels: g.tree_levels,
     tree_bits: Math.min(acc_bits, g.weight_bits + act_bits + g.tree_levels),
     bmem_depth,
+    act_word_bits,
+    bcast_bits,
     bram_width,
+    bram_slices,
     bram_depth,
     bmem_addr_bits: clog2(bmem_depth),
     bram_addr_bits: clog2(bram_depth),
@@ -95,10 +102,4 @@ export function bankParams(loaded: LoadedSpec): BankParams {
     max_cols,
     gemv_latency: g.gemv_latency,
   };
-}
-
-function divisors(n: number): number[] {
-  const out: number[] = [];
-  for (let k = 1; k <= n; k++) if (n % k === 0) out.push(k);
-  return out;
 }

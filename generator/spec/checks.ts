@@ -28,6 +28,81 @@ function multipleOf(path: string, value: number, ofPath: string, of: number): Pr
       };
 }
 
+/** Multipliers the bank builds: min(chip.bank.mac_lanes, weights per BMEM word) (generator/model/cycles.ts bankGeometry). */
+function bankLanes(spec: Spec): { lanes: number; weightsPerWord: number } {
+  const weightsPerWord = Math.floor(spec.chip.bank.read_bits / spec.numerics.weight_bits);
+  return { lanes: Math.min(spec.chip.bank.mac_lanes, weightsPerWord), weightsPerWord };
+}
+
+function divisorsOf(n: number): number[] {
+  const out: number[] = [];
+  for (let k = 1; k <= n; k++) if (n % k === 0) out.push(k);
+  return out;
+}
+
+/** True when one of a, b divides the other. */
+function nested(a: number, b: number): boolean {
+  return a > 0 && b > 0 && (a % b === 0 || b % a === 0);
+}
+
+/** chip.bus.bits values near `bits` (multiples of activation_bits) whose beat nests with `width`. */
+function busBitsThatNest(spec: Spec, width: number): string {
+  const dies = spec.chip.dies;
+  const a = spec.numerics.activation_bits;
+  const ok: number[] = [];
+  for (let b = a; b <= Math.max(4 * width, 4 * spec.chip.bus.bits) && ok.length < 64; b += a) if (nested(dies * b, width)) ok.push(b);
+  if (ok.length === 0) return "";
+  const near = [...ok].sort((x, y) => Math.abs(x - spec.chip.bus.bits) - Math.abs(y - spec.chip.bus.bits) || x - y).slice(0, 2).sort((x, y) => x - y);
+  return `; e.g. chip.bus.bits = ${near.join(" or ")}`;
+}
+
+/** The bank RTL issues `lanes` weights per beat from a BMEM word: the lanes must divide its weights. */
+function lanesDivideWord(spec: Spec): Problem | undefined {
+  const { lanes, weightsPerWord } = bankLanes(spec);
+  if (weightsPerWord < 1 || weightsPerWord % lanes === 0) return undefined;
+  return {
+    path: "chip.bank.mac_lanes",
+    message:
+      `${spec.chip.bank.mac_lanes} does not divide the ${weightsPerWord} weights of a BMEM word (chip.bank.read_bits / numerics.weight_bits = ` +
+      `${spec.chip.bank.read_bits} / ${spec.numerics.weight_bits}) and is smaller; the bank needs lanes that divide it (e.g. ` +
+      `${divisorsOf(weightsPerWord).join(", ")}) or at least ${weightsPerWord}`,
+  };
+}
+
+/**
+ * A broadcast beat (dies × bus.bits) lands in the banks' BRAM, whose word is one MAC beat of
+ * activations (lanes × activation_bits): one must divide the other (the die packs narrower beats
+ * into a BRAM word; a wider beat holds several MAC beats and the bank reads slices of it).
+ */
+function broadcastMeetsBram(spec: Spec): Problem | undefined {
+  const { lanes, weightsPerWord } = bankLanes(spec);
+  if (weightsPerWord < 1 || lanes < 1) return undefined;
+  const beat = spec.chip.dies * spec.chip.bus.bits;
+  const act = lanes * spec.numerics.activation_bits;
+  if (nested(beat, act)) return undefined;
+  return {
+    path: "chip.bus.bits",
+    message:
+      `a broadcast beat of chip.dies × chip.bus.bits = ${spec.chip.dies} × ${spec.chip.bus.bits} = ${beat} bits and a bank's BRAM word of ` +
+      `${lanes} MAC lanes × numerics.activation_bits = ${act} bits (lanes = min(chip.bank.mac_lanes, chip.bank.read_bits / numerics.weight_bits)) ` +
+      `must divide one another (the die packs narrower beats into a BRAM word; a wider beat holds whole MAC beats)${busBitsThatNest(spec, act)}`,
+  };
+}
+
+/** Weights and KV rows reach BMEM over the bus: a broadcast beat and a BMEM word must divide one another. */
+function broadcastMeetsBmem(spec: Spec): Problem | undefined {
+  const beat = spec.chip.dies * spec.chip.bus.bits;
+  const word = spec.chip.bank.read_bits;
+  if (nested(beat, word)) return undefined;
+  return {
+    path: "chip.bus.bits",
+    message:
+      `a broadcast beat of chip.dies × chip.bus.bits = ${spec.chip.dies} × ${spec.chip.bus.bits} = ${beat} bits and a BMEM word of ` +
+      `chip.bank.read_bits = ${word} bits must divide one another (the die splits a beat into BMEM words or packs beats into one)` +
+      `${busBitsThatNest(spec, word)}`,
+  };
+}
+
 /** Why a mapping cannot run on this chip, or undefined when it can. */
 export function mappingInfeasibility(d: Derived, mapping: AttentionMapping): Problem | undefined {
   const kvHeads = d.model.num_key_value_heads;
@@ -80,6 +155,9 @@ export function checkSpec(spec: Spec, d: Derived): CheckResult {
     errors,
     multipleOf("chip.controller.mem_bits", chip.controller.mem_bits, "numerics.activation_bits", numerics.activation_bits),
   );
+  push(errors, lanesDivideWord(spec));
+  push(errors, broadcastMeetsBram(spec));
+  push(errors, broadcastMeetsBmem(spec));
   if (workload.prompt_len > workload.context_len) {
     errors.push({
       path: "workload.prompt_len",

@@ -3,9 +3,18 @@
 import type { LoadedSpec } from "../spec/load.js";
 import { bankParams } from "../rtl/params.js";
 import { interconnectParams } from "../rtl/interconnect.js";
+import { chipParams } from "../rtl/chip.js";
 import { bankTestbench, type TbFile } from "./bank_tb.js";
+import { chipTestbench } from "./chip_tb.js";
+import { ctrlValuTestbench } from "./ctrl_valu_tb.js";
+import { ctrlParams } from "../rtl/ctrl_params.js";
 import { interconnectTestbench } from "./interconnect_tb.js";
 
 export function tbFiles(loaded: LoadedSpec): TbFile[] {
-  return [bankTestbench(bankParams(loaded)), interconnectTestbench(interconnectParams(loaded))];
+  return [
+    bankTestbench(bankParams(loaded)),
+    interconnectTestbench(interconnectParams(loaded)),
+    ctrlValuTestbench(ctrlParams(loaded)),
+    chipTestbench(chipParams(loaded)),
+  ];
 }

@@ -36,6 +36,11 @@ export function beatsPerRow(p: BankParams, cols: number): number {
   return Math.max(1, Math.ceil(cols / p.lanes));
 }
 
+/** BRAM words per row: bram_slices MAC beats of activations per word. */
+export function bramWordsPerRow(p: BankParams, cols: number): number {
+  return Math.ceil(beatsPerRow(p, cols) / p.bram_slices);
+}
+
 /** One beat as the sequencer issues it: which words it reads. */
 export interface BeatRead {
   row: number;
@@ -44,6 +49,8 @@ export interface BeatRead {
   /** Beat within the BMEM word. */
   sub: number;
   bram_addr: number;
+  /** MAC beat (slice) within the BRAM word. */
+  bram_slice: number;
   /** Columns of this beat that take part (the rest is masked). */
   valid_lanes: number;
 }
@@ -61,7 +68,8 @@ export function gemvBeats(p: BankParams, cmd: GemvCommand): BeatRead[] {
         beat,
         bmem_addr: w,
         sub,
-        bram_addr: cmd.a_base + beat,
+        bram_addr: cmd.a_base + Math.floor(beat / p.bram_slices),
+        bram_slice: beat % p.bram_slices,
         valid_lanes: Math.max(0, Math.min(p.lanes, cmd.cols - beat * p.lanes)),
       });
       // The next beat moves to a new word after the word's last beat and after a row's last beat.
@@ -89,7 +97,7 @@ export function bankGemv(p: BankParams, mem: BankMemories, cmd: GemvCommand, rea
     }
     rows[b.row]!.push({
       weights: Array.from({ length: p.lanes }, (_, i) => (word === undefined ? 0n : signedField(word, b.sub * p.lanes + i, p.weight_bits))),
-      activations: Array.from({ length: p.lanes }, (_, i) => (acts === undefined ? 0n : signedField(acts, i, p.act_bits))),
+      activations: Array.from({ length: p.lanes }, (_, i) => (acts === undefined ? 0n : signedField(acts, b.bram_slice * p.lanes + i, p.act_bits))),
       mask,
     });
   });
@@ -106,11 +114,12 @@ export function packWeightRow(p: BankParams, weights: readonly bigint[], pad: ()
   return words;
 }
 
-/** The activation vector as BRAM words (`lanes` activations each); padding as for packWeightRow. */
+/** The activation vector as BRAM words (bram_slices × lanes activations each); padding as for packWeightRow. */
 export function packActivations(p: BankParams, acts: readonly bigint[], pad: () => bigint): bigint[] {
   const words: bigint[] = [];
-  for (let w = 0; w < beatsPerRow(p, acts.length); w++) {
-    const fields = Array.from({ length: p.lanes }, (_, i) => acts[w * p.lanes + i] ?? pad());
+  const per = p.bram_slices * p.lanes;
+  for (let w = 0; w < bramWordsPerRow(p, acts.length); w++) {
+    const fields = Array.from({ length: per }, (_, i) => acts[w * per + i] ?? pad());
     words.push(packFields(fields, p.act_bits));
   }
   return words;

@@ -3,15 +3,89 @@
 import type { InterconnectParams } from "../../generator/rtl/interconnect.js";
 import { roundShift, saturate } from "./ctrl_fixed.js";
 
-export interface BroadcastBeat {
+/** A beat on the broadcast bus (see {name}_die): target 0 = BRAM of every bank, k + 1 = BMEM of bank k. */
+export interface BusBeat {
+  target: number;
+  /** Word address in the target memory. */
   addr: number;
+  /** Slice of the word when a word is assembled from several beats. */
+  slot: number;
+  /** The transfer's last beat. */
+  last: boolean;
   /** bcast_bits of data. */
   data: bigint;
 }
 
-/** Every die's BRAM write port carries the broadcast's beats, in order, unchanged. */
-export function broadcastWrites(p: InterconnectParams, beats: readonly BroadcastBeat[]): BroadcastBeat[][] {
-  return Array.from({ length: p.dies }, () => beats.map((b) => ({ ...b })));
+export interface MemWrite {
+  addr: number;
+  data: bigint;
+}
+
+export interface BroadcastWrites {
+  /** Per die: its BRAM write port's writes, in order. */
+  bram: MemWrite[][];
+  /** Per bank (chip-wide index): its BMEM writes, in order. */
+  bmem: MemWrite[][];
+}
+
+/**
+ * The beats of one transfer of `data` (bcast_bits each) to `target` from word `word`: beat j is
+ * slice j % R of word word + floor(j / R) when R beats make a word, or covers words
+ * word + j × split … when a beat holds `split` BMEM words.
+ */
+export function busTransfer(p: InterconnectParams, target: number, word: number, data: readonly bigint[]): BusBeat[] {
+  const r = target === 0 ? p.bram_r : p.bmem_r;
+  const split = target === 0 ? 1 : p.bmem_split;
+  return data.map((d, j) => ({
+    target,
+    addr: r > 1 ? word + Math.floor(j / r) : word + j * split,
+    slot: r > 1 ? j % r : 0,
+    last: j === data.length - 1,
+    data: d,
+  }));
+}
+
+/**
+ * What the banks' memories receive from a broadcast. BRAM: every die writes every BRAM beat; R > 1
+ * beats are assembled into a word written at its last slice or the transfer's last beat (slices not
+ * carried are zero). BMEM: the die of bank k writes its words: a beat split into `bmem_split` words,
+ * or assembled like BRAM words.
+ */
+export function broadcastWrites(p: InterconnectParams, beats: readonly BusBeat[]): BroadcastWrites {
+  const banks = p.dies * p.banks_per_die;
+  const bram: MemWrite[] = [];
+  const bmem: MemWrite[][] = Array.from({ length: banks }, () => []);
+  let bramPack = 0n;
+  const bmemPack: bigint[] = Array.from({ length: p.dies }, () => 0n);
+  const bcast = BigInt(p.bcast_bits);
+  for (const b of beats) {
+    if (b.target === 0) {
+      if (p.bram_r === 1) {
+        bram.push({ addr: b.addr, data: b.data });
+      } else {
+        bramPack |= b.data << (BigInt(b.slot) * bcast);
+        if (b.slot === p.bram_r - 1 || b.last) {
+          bram.push({ addr: b.addr, data: bramPack });
+          bramPack = 0n;
+        }
+      }
+      continue;
+    }
+    const bank = b.target - 1;
+    if (bank < 0 || bank >= banks) continue;
+    const die = Math.floor(bank / p.banks_per_die);
+    if (p.bmem_r > 1) {
+      bmemPack[die] = bmemPack[die]! | (b.data << (BigInt(b.slot) * bcast));
+      if (b.slot === p.bmem_r - 1 || b.last) {
+        bmem[bank]!.push({ addr: b.addr, data: bmemPack[die]! });
+        bmemPack[die] = 0n;
+      }
+    } else {
+      const mask = (1n << BigInt(p.read_bits)) - 1n;
+      for (let i = 0; i < p.bmem_split; i++) bmem[bank]!.push({ addr: b.addr + i, data: (b.data >> BigInt(i * p.read_bits)) & mask });
+    }
+  }
+  return { bram: Array.from({ length: p.dies }, () => bram.map((w) => ({ ...w }))), bmem };
 }
 
 /** Requantise one bank result: round half up by `shift`, saturate to elem_bits; as an unsigned code. */

@@ -14,7 +14,7 @@ import { bankTestbench } from "../../generator/tb/bank_tb.js";
 import {
   bankGemv,
   bankMemories,
-  beatsPerRow,
+  bramWordsPerRow,
   gemvBeats,
   gemvReference,
   packActivations,
@@ -162,7 +162,7 @@ export const BANK_TESTS: readonly BankTestDef[] = [
     description: "random GEMVs, columns not a multiple of the lanes (padding masked), bit-exact and cycle-exact",
     make(rng, p) {
       const cols = Math.min(p.max_cols, rng.int(Math.max(1, p.lanes * 3 + 1), Math.max(p.lanes * 3 + 1, Math.floor(p.max_cols / 2))));
-      const cmd: GemvCommand = { w_base: rng.int(0, 7), a_base: rng.int(0, p.bram_depth - beatsPerRow(p, cols)), rows: rng.int(5, 12), cols };
+      const cmd: GemvCommand = { w_base: rng.int(0, 7), a_base: rng.int(0, p.bram_depth - bramWordsPerRow(p, cols)), rows: rng.int(5, 12), cols };
       const g = randomGemv(rng, p, cmd);
       return {
         scenario: { preload: g.writes, writes: [], commands: [{ at: rng.int(0, 3), cmd }], ready_percent: 100 },
@@ -259,7 +259,7 @@ export const BANK_TESTS: readonly BankTestDef[] = [
       "a GEMV while both write ports take a write every cycle (next weights + KV rows into BMEM, the next activations into BRAM): zero extra cycles, no corruption; a second GEMV then reads what was written",
     make(rng, p, d) {
       const cols = Math.min(Math.floor(p.max_cols / 2), p.lanes * 16);
-      const beats = beatsPerRow(p, cols);
+      const beats = bramWordsPerRow(p, cols);
       const rows = 8;
       const cmd1: GemvCommand = { w_base: 0, a_base: 0, rows, cols };
       const region = rows * wordsPerRow(p, cols);
@@ -354,7 +354,7 @@ export const BANK_TESTS: readonly BankTestDef[] = [
       let w = 0;
       const preload: MemWrite[] = [];
       const commands: TimedCommand[] = shapes.map(([rows, cols]) => {
-        const cmd: GemvCommand = { w_base: w, a_base: rng.int(0, p.bram_depth - beatsPerRow(p, cols)), rows, cols };
+        const cmd: GemvCommand = { w_base: w, a_base: rng.int(0, p.bram_depth - bramWordsPerRow(p, cols)), rows, cols };
         w += rows * Math.max(1, wordsPerRow(p, cols));
         return { at: 0, cmd };
       });
@@ -386,7 +386,7 @@ export const BANK_TESTS: readonly BankTestDef[] = [
       for (let k = cmds[1]!.w_base; k < used; k++) preload.push({ mem: "bmem", addr: k, data: randomWord(rng, p, "bmem") });
       // Writes every cycle into words no command reads: while the pipeline stalls too, a write must
       // not disturb the read data the stalled stage holds.
-      const bramFree = beatsPerRow(p, cols);
+      const bramFree = bramWordsPerRow(p, cols);
       const writes: TimedWrite[] = [];
       for (let c = 0; c < 300; c++) {
         writes.push({ cycle: c, mem: "bmem", addr: used + (c % 16), data: randomWord(rng, p, "bmem") });

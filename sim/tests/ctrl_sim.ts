@@ -223,21 +223,20 @@ export function checkCtrlCase(p: CtrlParams, shape: CtrlShape, c: CtrlCase, r: C
     if (!cyclesWithinTolerance(measured, model)) {
       return fail(`cycles ${measured}, model ${model}: more than ${CYCLE_TOLERANCE * 100} % apart`, measured);
     }
-  } else if (measured < model) {
+    return { name, passed: true, cycles: { measured, model } };
+  }
+  // With stalls the model predicts no cycle count, only a floor: the stall-free count.
+  if (measured < model) {
     return fail(`with stalls took ${measured} cycles, fewer than the stall-free model's ${model}`, measured);
   }
-  return { name, passed: true, cycles: { measured, model } };
+  return { name, passed: true, detail: `with stalls: ${measured} cycles ≥ the stall-free ${model}` };
 }
 
 // ---- stimulus ----
 
-/**
- * Uniform integer in [lo, hi], exact for any span (drawn through bits(64) and BigInt; Prng.int
- * loses the low bits of its 64-bit draw above 2^53, so power-of-two spans always gave lo).
- */
+/** Uniform integer in [lo, hi] (Prng.int, now exact for any span). */
 export function randInt(rng: Prng, lo: number, hi: number): number {
-  if (hi < lo) throw new Error(`randInt: empty range [${lo}, ${hi}]`);
-  return lo + Number(rng.bits(64) % BigInt(hi - lo + 1));
+  return rng.int(lo, hi);
 }
 
 function fill(n: number, f: (i: number) => bigint): bigint[] {
@@ -363,7 +362,7 @@ export async function runCtrlOp(
   loaded: LoadedSpec,
   op: CtrlOp,
   seed: number,
-  prefix = "ctrl.",
+  prefix = "ctrl/",
   traceOpts: CtrlTraceOptions = { trace: false, traceDir: "" },
 ): Promise<SimCheck[]> {
   const p = ctrlParams(loaded);
@@ -397,7 +396,7 @@ export async function runCtrlOp(
 
 /** The controller ALU tests `gen-rtl sim` runs: one per op. */
 export const ctrlSimTests: readonly SimTest[] = CTRL_OPS.map((op) => ({
-  name: `ctrl.${op}`,
+  name: `ctrl/${op}`,
   description: `controller vector ALU: ${op}, golden-exact on random and extreme vectors, cycles against the model`,
   run: (ctx) => runCtrlOp(ctx.loaded, op, ctx.seed, "ctrl.", { trace: ctx.trace, traceDir: ctx.traceDir }),
 }));

@@ -1,24 +1,30 @@
-// Tests of the die broadcast bus on the generated RTL: a broadcast reaches every die's banks intact
-// in λ + beats + 2 cycles; a gather brings every masked bank's results back requantised and packed,
+// Tests of the die broadcast bus on the generated RTL: a broadcast reaches every die's banks' BRAM
+// intact (beats assembled into BRAM words where a word holds several) in λ + beats + 2 cycles; a
+// load of one bank's BMEM reaches only that bank, split into or assembled from BMEM words, in
+// λ + beats × bmem_split + 2 cycles (back-pressure when a beat holds several words); a gather brings every masked bank's results back requantised and packed,
 // in 1 + λ + (longest die's words) cycles; a gather under back-pressure and with a sparse mask still
 // delivers exactly the golden beats. Expected data come from sim/golden/interconnect.ts, expected
 // cycles from generator/model/cycles-bus.ts, never from the RTL.
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { broadcastBeats, broadcastCycles, gatherCycles, gatherWords } from "../../generator/model/cycles-bus.js";
+import { bmemLoadCycles, broadcastCycles, gatherCycles, gatherWords } from "../../generator/model/cycles-bus.js";
 import { dpramModule } from "../../generator/rtl/dpram.js";
 import { interconnectModules, interconnectParams, type InterconnectParams } from "../../generator/rtl/interconnect.js";
 import { interconnectTestbench } from "../../generator/tb/interconnect_tb.js";
 import type { LoadedSpec } from "../../generator/spec/load.js";
-import { broadcastWrites, gatherBeats, type BroadcastBeat } from "../golden/interconnect.js";
+import { broadcastWrites, busTransfer, gatherBeats, type BusBeat, type MemWrite } from "../golden/interconnect.js";
 import { buildVerilated, runVerilated } from "../harness/verilator.js";
 import { prng, type Prng } from "../prng.js";
 import { cyclesWithinTolerance, type SimCheck, type SimContext, type SimTest } from "../suite.js";
 
 interface TbOutput {
+  /** [die, word, hex] */
   bram_writes: [number, number, string][];
-  broadcast_cycles: number;
+  /** [bank, word, hex] */
+  bmem_writes: [number, number, string][];
+  /** Per transfer: first beat offered to last write, inclusive. */
+  transfer_cycles: number[];
   gather_beats: { keep: string; words: string[]; last: boolean }[];
   gather_cycles: number;
   /** Every cycle the testbench simulated, and the wall time it took (for simulated cycles/s). */
@@ -27,7 +33,8 @@ interface TbOutput {
 }
 
 export interface Scenario {
-  beats: BroadcastBeat[];
+  /** Broadcast transfers, sent one after the other. */
+  transfers: BusBeat[][];
   shift: number;
   count: number;
   results: bigint[][];
@@ -43,7 +50,19 @@ export function randomScenario(p: InterconnectParams, r: Prng, opts: { beats: nu
   const banks = p.dies * p.banks_per_die;
   const lo = -(1n << BigInt(p.acc_bits - 1));
   const hi = (1n << BigInt(p.acc_bits - 1)) - 1n;
-  const beats = Array.from({ length: opts.beats }, () => ({ addr: r.int(0, p.bram_beats - 1), data: r.bits(p.bcast_bits) }));
+  // A BRAM broadcast of opts.beats beats (ending mid-word when words hold several beats), then a
+  // load of a random bank's BMEM.
+  const transfers: BusBeat[][] = [];
+  if (opts.beats > 0) {
+    const bramWords = Math.ceil(opts.beats / p.bram_r);
+    const bramData = Array.from({ length: opts.beats }, () => r.bits(p.bcast_bits));
+    transfers.push(busTransfer(p, 0, r.int(0, p.bram_depth - bramWords), bramData));
+    const bmemBeats = opts.beats + 1;
+    const bmemWords = p.bmem_r > 1 ? Math.ceil(bmemBeats / p.bmem_r) : bmemBeats * p.bmem_split;
+    const bank = r.int(0, banks - 1);
+    const word = p.bmem_split * r.int(0, Math.floor((p.bmem_depth - bmemWords) / p.bmem_split));
+    transfers.push(busTransfer(p, bank + 1, word, Array.from({ length: bmemBeats }, () => r.bits(p.bcast_bits))));
+  }
   // Results: random, plus the extremes (saturation both ways) and values at the rounding edge.
   const results = Array.from({ length: banks }, (_, b) =>
     Array.from({ length: opts.count }, (_, i) => {
@@ -60,12 +79,14 @@ export function randomScenario(p: InterconnectParams, r: Prng, opts: { beats: nu
       ? Array.from({ length: banks }, () => true)
       : Array.from({ length: banks }, (_, b) => (p.dies === 1 || b >= p.banks_per_die) && r.int(0, 1) === 1);
   if (!mask.includes(true)) mask[banks - 1] = true;
-  return { beats, shift: r.int(0, Math.min(12, p.acc_bits - 1)), count: opts.count, results, mask, stall: opts.stall };
+  return { transfers, shift: r.int(0, Math.min(12, p.acc_bits - 1)), count: opts.count, results, mask, stall: opts.stall };
 }
 
 function stimulus(p: InterconnectParams, s: Scenario, seed: number): string {
   const lines = [`stall ${s.stall} ${seed}`];
-  for (const b of s.beats) lines.push(`beat ${b.addr} ${hex(b.data, p.bcast_bits)}`);
+  for (const t of s.transfers) {
+    for (const b of t) lines.push(`beat ${b.target} ${b.addr} ${b.slot} ${b.last ? 1 : 0} ${hex(b.data, p.bcast_bits)}`);
+  }
   lines.push(`shift ${s.shift}`, `count ${s.count}`);
   s.results.forEach((rs, bank) => rs.forEach((v) => lines.push(`result ${bank} ${hex(twos(v, p.acc_bits), p.acc_bits)}`)));
   const mask = s.mask.reduce((m, on, b) => (on ? m | (1n << BigInt(b)) : m), 0n);
@@ -94,18 +115,27 @@ export async function runScenario(loaded: LoadedSpec, label: string, s: Scenario
   const speed = out.wall_s > 0 ? out.cycles / out.wall_s : undefined;
   const checks: SimCheck[] = [];
 
-  if (s.beats.length > 0) {
-    const expected = broadcastWrites(p, s.beats);
-    const got: BroadcastBeat[][] = Array.from({ length: p.dies }, () => []);
-    for (const [die, addr, data] of out.bram_writes) got[die]?.push({ addr, data: BigInt(`0x${data}`) });
-    const same = JSON.stringify(got.map((ws) => ws.map((w) => [w.addr, w.data.toString(16)]))) === JSON.stringify(expected.map((ws) => ws.map((w) => [w.addr, w.data.toString(16)])));
-    const model = broadcastCycles(p, broadcastBeats(p, s.beats.length * p.bcast_bits));
-    checks.push({
-      name: `${name}.broadcast`,
-      passed: same && (s.stall > 0 || cyclesWithinTolerance(out.broadcast_cycles, model)),
-      cycles: { measured: out.broadcast_cycles, model },
-      ...(speed ? { sim_cycles_per_s: speed } : {}),
-      ...(same ? {} : { detail: `BRAM writes differ from the golden model (seed ${ctx.seed})` }),
+  if (s.transfers.length > 0) {
+    const expected = broadcastWrites(p, s.transfers.flat());
+    const key = (ws: readonly MemWrite[]) => ws.map((w) => `${w.addr}:${w.data.toString(16)}`).join(" ");
+    const gotBram: MemWrite[][] = Array.from({ length: p.dies }, () => []);
+    for (const [die, addr, data] of out.bram_writes) gotBram[die]?.push({ addr, data: BigInt(`0x${data}`) });
+    const gotBmem: MemWrite[][] = Array.from({ length: p.dies * p.banks_per_die }, () => []);
+    for (const [bank, addr, data] of out.bmem_writes) gotBmem[bank]?.push({ addr, data: BigInt(`0x${data}`) });
+    const sameBram = gotBram.every((ws, d) => key(ws) === key(expected.bram[d]!));
+    const sameBmem = gotBmem.every((ws, b) => key(ws) === key(expected.bmem[b]!));
+    const models = s.transfers.map((t) => (t[0]!.target === 0 ? broadcastCycles(p, t.length) : bmemLoadCycles(p, t.length)));
+    s.transfers.forEach((t, i) => {
+      const what = t[0]!.target === 0 ? "broadcast" : "bmem_load";
+      const same = what === "broadcast" ? sameBram : sameBmem;
+      const measured = out.transfer_cycles[i] ?? -1;
+      checks.push({
+        name: `${name}.${what}`,
+        passed: same && cyclesWithinTolerance(measured, models[i]!),
+        cycles: { measured, model: models[i]! },
+        ...(speed ? { sim_cycles_per_s: speed } : {}),
+        ...(same ? {} : { detail: `${what === "broadcast" ? "BRAM" : "BMEM"} writes differ from the golden model (seed ${ctx.seed})` }),
+      });
     });
   }
 
@@ -133,11 +163,11 @@ export async function runScenario(loaded: LoadedSpec, label: string, s: Scenario
 export const interconnectTests: SimTest[] = [
   {
     name: "interconnect/full",
-    description: "broadcast of random beats to every die; gather of every bank's results with the controller always ready",
+    description: "broadcast of random beats to every die's BRAM; a load of one bank's BMEM; gather of every bank's results with the controller always ready",
     async run(ctx) {
       const p = interconnectParams(ctx.loaded);
       const r = prng(ctx.seed).fork("interconnect.full");
-      return runScenario(ctx.loaded, "full", randomScenario(p, r, { beats: Math.min(9, p.bram_beats), count: 2 * p.per_word + 1, mask: "all", stall: 0 }), ctx);
+      return runScenario(ctx.loaded, "full", randomScenario(p, r, { beats: Math.min(9, p.bram_depth * p.bram_r - 1), count: 2 * p.per_word + 1, mask: "all", stall: 0 }), ctx);
     },
   },
   {

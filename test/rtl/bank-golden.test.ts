@@ -60,16 +60,33 @@ describe("golden bank GEMV", () => {
     s.chip.bank.mac_lanes = 4;
     const p = bankParams(parseSpec(s, "l4"));
     expect([p.lanes, p.weights_per_word, p.beats_per_word, p.tree_levels]).toEqual([4, 8, 2, 2]);
-    // 10 columns: 3 beats per row (4 + 4 + 2), words 0,0,1 then row 1 from word 2.
+    // A 64-bit broadcast beat holds two 4-lane beats of 8-bit activations: BRAM words of 2 slices.
+    expect([p.act_word_bits, p.bcast_bits, p.bram_width, p.bram_slices, p.bram_depth, p.max_cols]).toEqual([32, 64, 64, 2, 128, 1024]);
+    // 10 columns: 3 beats per row (4 + 4 + 2), BMEM words 0,0,1 and BRAM word 0 slices 0,1 then
+    // word 1 slice 0; row 1 from BMEM word 2 and BRAM word 0 again.
     const beats = gemvBeats(p, { w_base: 0, a_base: 0, rows: 2, cols: 10 });
-    expect(beats.map((b) => [b.bmem_addr, b.sub, b.bram_addr, b.valid_lanes])).toEqual([
-      [0, 0, 0, 4],
-      [0, 1, 1, 4],
-      [1, 0, 2, 2],
-      [2, 0, 0, 4],
-      [2, 1, 1, 4],
-      [3, 0, 2, 2],
+    expect(beats.map((b) => [b.bmem_addr, b.sub, b.bram_addr, b.bram_slice, b.valid_lanes])).toEqual([
+      [0, 0, 0, 0, 4],
+      [0, 1, 0, 1, 4],
+      [1, 0, 1, 0, 2],
+      [2, 0, 0, 0, 4],
+      [2, 1, 0, 1, 4],
+      [3, 0, 1, 0, 2],
     ]);
+  });
+
+  it("equals the plain matrix product with 2-slice BRAM words (tiny, 4 lanes)", () => {
+    const s = tinyObject();
+    s.chip.bank.mac_lanes = 4;
+    const p = bankParams(parseSpec(s, "l4"));
+    const rng = prng(7);
+    const cmd = { w_base: 1, a_base: 3, rows: 4, cols: 21 };
+    const weights = Array.from({ length: cmd.rows }, () => Array.from({ length: cmd.cols }, () => rng.signed(4)));
+    const acts = Array.from({ length: cmd.cols }, () => rng.signed(8));
+    const mem = bankMemories(p);
+    weights.forEach((row, r) => packWeightRow(p, row, () => rng.signed(4)).forEach((w, k) => mem.bmem.preload(cmd.w_base + r * 3 + k, w)));
+    packActivations(p, acts, () => rng.signed(8)).forEach((a, k) => mem.bram.preload(cmd.a_base + k, a));
+    expect(bankGemv(p, mem, cmd, (i) => 1 + i)).toEqual(gemvReference(weights, acts, 24));
   });
 });
 
@@ -106,7 +123,7 @@ describe("RTL generator", () => {
   });
 
   it("bank parameters of tiny", () => {
-    expect(bankParams(tiny)).toMatchObject({ lanes: 8, bmem_depth: 4096, bram_width: 64, bram_depth: 128, max_cols: 1024, gemv_latency: 6 });
+    expect(bankParams(tiny)).toMatchObject({ lanes: 8, bmem_depth: 4096, bram_width: 64, bram_slices: 1, bram_depth: 128, max_cols: 1024, gemv_latency: 6 });
   });
 
   it("lanes that do not divide a word's weights: one clear UserError naming the field", () => {

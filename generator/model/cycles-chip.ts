@@ -1,0 +1,264 @@
+// The cycle model of the chip's instructions (generator/rtl/chip.ts, templates/rtl/controller.v.hbs):
+// how many cycles each instruction holds the sequencer, from the edge that accepts it on s_cmd to
+// the edge that can accept the next one (the host always offering the next instruction and its
+// data, and always taking m_data). Built from the block formulas — bankGemvCycles (cycles.ts),
+// broadcastCycles / bmemLoadCycles / gatherCycles (cycles-bus.ts), ctrlOpCycles
+// (cycles-controller.ts) — plus the sequencer's own overheads, stated here:
+//
+//   instruction  cycles                                          overhead
+//   nop          1                                               decode
+//   wr_cmem/cram n + 1                                           decode; one word per cycle
+//   rd_cmem      n + 2                                           decode; CMEM read register
+//   ld_bmem      bmemLoadCycles(beats) + 3                       decode, width converter register,
+//                                                                idle detection
+//   bcast        broadcastCycles(beats) + 4                      the same and the CMEM read register
+//   gemv         bankGemvCycles(rows, cols).total + 3            decode, command issue, idle detection
+//   gather       gatherCycles(words) + 2 + drain                 decode; converter register; drain = 0
+//                                                                when gather beats and CMEM words are
+//                                                                equal (see gatherInstrCycles)
+//   vop          ctrlOpCycles(op, len) + 4 + drain               decode, CMEM read register, two
+//                                                                converter registers
+//   (an instruction with n, len or mask 0 is a nop)
+// beats = ceil(n × mem_bits / (dies × bus.bits)). The ld_bmem and bcast rows hold when a host word
+// is at least a broadcast beat (mem_bits ≥ dies × bus.bits, every preset but the seed's chip);
+// otherwise the width converter, not the bus, sets the pace and busTransferTiming below steps its
+// rules cycle by cycle (exact for every width). vop is exact when a CMEM word holds at least
+// vector_lanes elements (the ALU is then never starved nor stalled); otherwise it is an estimate
+// that adds the extra words the narrower CMEM needs (aim_llama7b: 200 elements per word, 256 lanes).
+import type { ChipParams, Instruction } from "../rtl/chip.js";
+import { CTRL_OPCODES } from "../rtl/ctrl_valu.js";
+import { BROADCAST_FANOUT_LATENCY, GATHER_COMMAND_LATENCY } from "../rtl/interconnect.js";
+import type { Derived } from "../spec/derive.js";
+import { bmemLoadCycles, broadcastCycles, gatherCycles, gatherWords } from "./cycles-bus.js";
+import { CTRL_OPS, ctrlOpCycles, ctrlShape, type CtrlOp } from "./cycles-controller.js";
+import { bankGemvCycles } from "./cycles.js";
+
+/** The sequencer's fixed cycles per instruction kind (see the table above). */
+export const SEQ_OVERHEAD = {
+  nop: 1,
+  write: 1,
+  read: 2,
+  ld_bmem: 3,
+  bcast: 4,
+  gemv: 3,
+  gather: 2,
+  vop: 4,
+} as const;
+
+export interface InstrCycles {
+  cycles: number;
+  /** The block formula's share (bus transfer, bank GEMV, gather, ALU op), for reports. */
+  core: number;
+  /** True when the formula is exact for this chip (see the header); false: an estimate. */
+  exact: boolean;
+}
+
+/** Units of a stream cut into beats of `out` units, joined from beats of `inp` units (the gearbox). */
+function outputs(units: number, out: number): number {
+  return Math.ceil(units / out);
+}
+
+/**
+ * Cycles from a width converter's first input edge `a` to its last output edge, when its `beats`
+ * inputs (of `inp` units, `units` in all) arrive at consecutive edges whenever it is ready and the
+ * sink is always ready (templates/rtl/gearbox.v.hbs):
+ *   inp ≥ out: outputs leave back to back from a + 1: last at a + ceil(units / out);
+ *   inp < out: the last output leaves one cycle after the last input, or two when the last two
+ *              outputs both complete with the last input.
+ */
+export function gearboxDrain(inp: number, out: number, beats: number, units: number): number {
+  const w = outputs(units, out);
+  if (inp >= out) return w;
+  const collide = units % out !== 0 && w >= 2 && (beats - 1) * inp < (w - 1) * out;
+  return beats + (collide ? 1 : 0);
+}
+
+/** Broadcast beats of n host words. */
+export function hostWordsToBeats(p: ChipParams, n: number): number {
+  return Math.ceil((n * p.host_bits) / p.bus.bcast_bits);
+}
+
+/**
+ * ld_bmem / bcast, stepped cycle by cycle under the documented rules of the source (s_data always
+ * valid, or the CMEM read register), the width converter, the bus link (λ from the first beat
+ * offered) and the die (DieRAM FIFO; a beat split into BMEM words takes one cycle per word).
+ * Returns the instruction's cycles: accept edge to the edge that can accept the next one.
+ */
+export function busTransferTiming(p: ChipParams, words: number, source: "host" | "cmem", target: "bram" | "bmem"): number {
+  if (words === 0) return SEQ_OVERHEAD.nop;
+  const g = p.m2b;
+  const total = words * g.in_units;
+  const split = target === "bmem" ? p.bus.bmem_split : 1;
+  const depth = p.bus.dieram_depth;
+  const lambda = p.bus.latency;
+  // Cycle 0 is the cycle after the accept edge (t0 + 1).
+  let left = words; // source words not yet offered / read
+  let pv = false; // cmem: a read word is held for the converter
+  let cnt = 0; // converter units
+  let fin = false;
+  let firstValid = -1;
+  let sent = 0; // beats through the link
+  const beats = outputs(total, g.out_units);
+  let used = 0; // DieRAM beats not yet read back
+  let p2 = false;
+  let part = 0;
+  let busDone = false;
+  for (let c = 0; c < 10_000_000; c++) {
+    // ---- combinational values of cycle c
+    const inReady = !fin && cnt <= g.in_units + g.out_units;
+    const outValid = cnt >= g.out_units || (fin && cnt > 0);
+    const outLast = fin && cnt <= g.out_units;
+    if (outValid && firstValid < 0) firstValid = c;
+    const open = firstValid >= 0 && c >= firstValid + lambda;
+    const dieReady = used < depth;
+    const pass = outValid && open && dieReady && !busDone;
+    const srcOffer: boolean = source === "host" ? left > 0 : pv;
+    const take: boolean = srcOffer && inReady;
+    const p2done: boolean = !(p2 && split > 1 && part !== split - 1);
+    const dieRe: boolean = used > 0 && (!p2 || p2done);
+    // ---- the edge ending cycle c
+    if (source === "cmem") {
+      const re: boolean = left > 0 && (!pv || take);
+      pv = re ? true : take ? false : pv;
+      if (re) left--;
+    } else if (take) {
+      left--;
+    }
+    const lastWord = source === "host" ? take && left === 0 : take && left === 0 && !pv;
+    let rest = cnt;
+    if (pass) rest = cnt >= g.out_units ? cnt - g.out_units : 0;
+    cnt = rest + (take ? g.in_units : 0);
+    if (take && lastWord) fin = true;
+    if (pass) {
+      sent++;
+      if (outLast) {
+        fin = false;
+        busDone = true;
+      }
+    }
+    if (p2 && split > 1) part = part === split - 1 ? 0 : part + 1;
+    p2 = dieRe ? true : p2done ? false : p2;
+    used = used + (pass ? 1 : 0) - (dieRe ? 1 : 0);
+    // ---- done: the last beat passed and the die is idle in cycle c + 1
+    if (busDone && used === 0 && !p2) {
+      if (sent !== beats) throw new Error(`busTransferTiming: ${sent} beats, expected ${beats}`);
+      // Idle seen in cycle c + 1 → IDLE at edge c + 1 → the next accept at edge c + 2 (cycles
+      // counted from the accept edge t0, cycle 0 = t0 + 1).
+      return c + 3;
+    }
+  }
+  throw new Error("busTransferTiming: no end");
+}
+
+/** ld_bmem of n host words. */
+export function ldBmemCycles(p: ChipParams, n: number): InstrCycles {
+  if (n === 0) return { cycles: SEQ_OVERHEAD.nop, core: 0, exact: true };
+  const beats = hostWordsToBeats(p, n);
+  const core = bmemLoadCycles(p.bus, beats);
+  if (p.host_bits >= p.bus.bcast_bits) return { cycles: core + SEQ_OVERHEAD.ld_bmem, core, exact: true };
+  return { cycles: busTransferTiming(p, n, "host", "bmem"), core, exact: true };
+}
+
+/** bcast of n CMEM words. */
+export function bcastCycles(p: ChipParams, n: number): InstrCycles {
+  if (n === 0) return { cycles: SEQ_OVERHEAD.nop, core: 0, exact: true };
+  const beats = hostWordsToBeats(p, n);
+  const core = broadcastCycles(p.bus, beats);
+  if (p.host_bits >= p.bus.bcast_bits) return { cycles: core + SEQ_OVERHEAD.bcast, core, exact: true };
+  return { cycles: busTransferTiming(p, n, "cmem", "bram"), core, exact: true };
+}
+
+/** gemv: every bank in lockstep. */
+export function gemvInstrCycles(d: Derived, rows: number, cols: number): InstrCycles {
+  const core = bankGemvCycles(d, rows, cols).total;
+  return { cycles: core + SEQ_OVERHEAD.gemv, core, exact: true };
+}
+
+/**
+ * gather of the masked banks after a GEMV of `rows` rows: the interconnect's gatherCycles
+ * (command offered to final beat), then the converter's drain into CMEM words. With a gather beat
+ * of G_IN units and a CMEM word of OUT units: when a beat is at least a word, the CMEM write port
+ * sets the pace (one word per cycle from the first beat); otherwise the beats do.
+ */
+export function gatherInstrCycles(p: ChipParams, rows: number, mask: readonly boolean[]): InstrCycles {
+  if (!mask.includes(true)) return { cycles: SEQ_OVERHEAD.nop, core: 0, exact: true };
+  const words = gatherWords(p.bus, Array.from({ length: p.banks }, () => rows), mask);
+  const core = gatherCycles(p.bus, words);
+  const beats = Math.max(0, ...words);
+  const g = p.b2m;
+  // First beat into the converter at t0 + 1 (command) + GATHER_COMMAND_LATENCY + λ.
+  const first = 1 + GATHER_COMMAND_LATENCY + p.bus.latency;
+  const last = first + gearboxDrain(g.in_units, g.out_units, beats, beats * g.in_units);
+  const cycles = last + 1;
+  // Equal widths: core + SEQ_OVERHEAD.gather.
+  return { cycles, core, exact: true };
+}
+
+/** The ALU op of a vop's `alu` field, or undefined when the field is not an op. */
+export function aluOp(alu: number): CtrlOp | undefined {
+  return CTRL_OPS.find((op) => CTRL_OPCODES[op] === alu);
+}
+
+/** vop: the ALU op's cycles, plus the sequencer's, plus the converter's drain into CMEM. */
+export function vopCycles(p: ChipParams, d: Derived, alu: number, len: number): InstrCycles {
+  const op = aluOp(alu);
+  // len 0, or an alu that is no ALU op: the sequencer treats it as a nop.
+  if (len === 0 || op === undefined) return { cycles: SEQ_OVERHEAD.nop, core: 0, exact: true };
+  const core = ctrlOpCycles(ctrlShape(d), op, len);
+  const outLen = op === "sum" || op === "max" ? 1 : len;
+  const lanes = p.valu.lanes;
+  const g = p.v2m;
+  const yBeats = Math.ceil(outLen / lanes);
+  // The ALU's last output beat is at edge t0 + 3 + core - 1; the converter's first input edge is
+  // yBeats - 1 before it (output beats are back to back).
+  const lastY = 2 + core;
+  const drain = gearboxDrain(g.in_units, g.out_units, yBeats, outLen);
+  const last = lastY - (yBeats - 1) + drain;
+  const exact = p.host_elems >= lanes;
+  // Estimate when a CMEM word holds fewer elements than the ALU's lanes: the load pass waits for
+  // the extra words.
+  const starve = exact ? 0 : Math.ceil(len / p.host_elems) - Math.ceil(len / lanes);
+  return { cycles: last + 1 + starve, core, exact };
+}
+
+/**
+ * Cycles of one instruction (see the table in the header). A gather's cycles depend on the results
+ * waiting in the packers: `gatherRows` is the rows of the GEMV being gathered (programCycles
+ * tracks it).
+ */
+export function instructionCycles(p: ChipParams, d: Derived, instr: Instruction, gatherRows = 0): InstrCycles {
+  const n = (v: number | bigint): number => Number(v);
+  switch (instr.op) {
+    case "nop":
+      return { cycles: SEQ_OVERHEAD.nop, core: 0, exact: true };
+    case "wr_cmem":
+    case "wr_cram":
+      return n(instr.n) === 0 ? { cycles: SEQ_OVERHEAD.nop, core: 0, exact: true } : { cycles: n(instr.n) + SEQ_OVERHEAD.write, core: n(instr.n), exact: true };
+    case "rd_cmem":
+      return n(instr.n) === 0 ? { cycles: SEQ_OVERHEAD.nop, core: 0, exact: true } : { cycles: n(instr.n) + SEQ_OVERHEAD.read, core: n(instr.n), exact: true };
+    case "ld_bmem":
+      return ldBmemCycles(p, n(instr.n));
+    case "bcast":
+      return bcastCycles(p, n(instr.n));
+    case "gemv":
+      return gemvInstrCycles(d, n(instr.rows), n(instr.cols));
+    case "gather": {
+      const m = BigInt(instr.mask);
+      return gatherInstrCycles(p, gatherRows, Array.from({ length: p.banks }, (_, k) => ((m >> BigInt(k)) & 1n) === 1n));
+    }
+    case "vop":
+      return vopCycles(p, d, n(instr.alu), n(instr.len));
+  }
+}
+
+/** Cycles of a program, with the rows of the last GEMV before each gather taken from the program. */
+export function programCycles(p: ChipParams, d: Derived, program: readonly Instruction[]): InstrCycles[] {
+  let rows = 0;
+  return program.map((instr) => {
+    if (instr.op === "gemv") rows = Number(instr.rows);
+    return instructionCycles(p, d, instr, rows);
+  });
+}
+
+/** The fan-out latency the bus formulas include (re-exported for reports). */
+export const FANOUT_LATENCY = BROADCAST_FANOUT_LATENCY;

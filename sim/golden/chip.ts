@@ -1,0 +1,237 @@
+// Golden model of <name>_chip at the instruction level: CMEM, CRAM, every bank's BMEM and BRAM, the
+// dies' result packers, and what each instruction of generator/rtl/chip.ts does to them. Bit-exact
+// with the RTL; built on the block golden models (sim/golden/{mac,interconnect,ctrl_*}.ts): a GEMV
+// is the bank's dot products (wrapped to accumulator_bits), requantised and packed by the die's
+// packers; a gather joins the dies' words as the interconnect does; vop is the ALU's golden op.
+import type { ChipParams, Instruction } from "../../generator/rtl/chip.js";
+import { CTRL_OPCODES } from "../../generator/rtl/ctrl_valu.js";
+import { goldenAdd, goldenMax, goldenMul, goldenRequant, goldenSum } from "./ctrl_elementwise.js";
+import { saturate } from "./ctrl_fixed.js";
+import { goldenRmsnorm } from "./ctrl_rmsnorm.js";
+import { goldenRope } from "./ctrl_rope.js";
+import { goldenSilu } from "./ctrl_silu.js";
+import { goldenSoftmax } from "./ctrl_softmax.js";
+import { broadcastWrites, busTransfer, gatherBeats } from "./interconnect.js";
+import { signedField, wrap } from "./mac.js";
+
+const mask = (bits: number): bigint => (1n << BigInt(bits)) - 1n;
+
+/** Words of `bits` each, word 0 in the low bits, as one number. */
+export function joinWords(words: readonly bigint[], bits: number): bigint {
+  let v = 0n;
+  for (let i = words.length - 1; i >= 0; i--) v = (v << BigInt(bits)) | (words[i]! & mask(bits));
+  return v;
+}
+
+/** The first `count` words of `bits` of a stream (zero past its end). */
+export function splitWords(stream: bigint, bits: number, count: number): bigint[] {
+  return Array.from({ length: count }, (_, i) => (stream >> BigInt(i * bits)) & mask(bits));
+}
+
+/** Elements (signed, `bits` each) packed from bit 0 up. */
+export function packElements(values: readonly bigint[], bits: number): bigint {
+  return joinWords(
+    values.map((v) => BigInt.asUintN(bits, v)),
+    bits,
+  );
+}
+
+export function unpackElements(stream: bigint, bits: number, count: number): bigint[] {
+  return Array.from({ length: count }, (_, i) => signedField(stream, i, bits));
+}
+
+/** The value of a uninitialised word read: the model refuses it (the RTL would read garbage). */
+function defined(v: bigint | undefined, what: string): bigint {
+  if (v === undefined) throw new Error(`golden chip: ${what} read before it was written`);
+  return v;
+}
+
+export class ChipModel {
+  readonly cmem: (bigint | undefined)[];
+  readonly cram: (bigint | undefined)[];
+  readonly bmem: Map<number, bigint>[];
+  readonly bram: Map<number, bigint>[];
+  /** Per bank: result lists (accumulator values) of GEMVs not yet gathered, oldest first. */
+  readonly pending: bigint[][][];
+  /** Requantisation shift of each pending list (the GEMV's). */
+  readonly pendingShift: number[][];
+  /** Words the host sent and the chip has not consumed yet. */
+  private readonly hostIn: bigint[] = [];
+  /** Words the chip sent to the host. */
+  readonly hostOut: { data: bigint; last: boolean }[] = [];
+
+  constructor(readonly p: ChipParams) {
+    this.cmem = Array.from({ length: p.cmem_depth }, () => undefined);
+    this.cram = Array.from({ length: p.cram_depth }, () => undefined);
+    this.bmem = Array.from({ length: p.banks }, () => new Map());
+    this.bram = Array.from({ length: p.banks }, () => new Map());
+    this.pending = Array.from({ length: p.banks }, () => []);
+    this.pendingShift = Array.from({ length: p.banks }, () => []);
+  }
+
+  /** Host data words, consumed in order by wr_cmem, wr_cram and ld_bmem. */
+  send(words: readonly bigint[]): void {
+    this.hostIn.push(...words);
+  }
+
+  private take(n: number): bigint[] {
+    if (this.hostIn.length < n) throw new Error(`golden chip: an instruction needs ${n} host words, ${this.hostIn.length} were sent`);
+    return this.hostIn.splice(0, n);
+  }
+
+  private readWords(mem: readonly (bigint | undefined)[], addr: number, n: number, what: string): bigint[] {
+    return Array.from({ length: n }, (_, i) => defined(mem[addr + i], `${what}[${addr + i}]`));
+  }
+
+  private writeWords(mem: (bigint | undefined)[], addr: number, words: readonly bigint[], what: string): void {
+    words.forEach((w, i) => {
+      if (addr + i >= mem.length) throw new Error(`golden chip: ${what} address ${addr + i} out of range`);
+      mem[addr + i] = w;
+    });
+  }
+
+  /** A bit stream of `bits` bits as broadcast beats (the last zero-padded). */
+  private beats(stream: bigint, bits: number): bigint[] {
+    const b = this.p.bus.bcast_bits;
+    return splitWords(stream, b, Math.ceil(bits / b));
+  }
+
+  private busWrite(target: number, word: number, beats: readonly bigint[]): void {
+    const w = broadcastWrites(this.p.bus, busTransfer(this.p.bus, target, word, beats));
+    for (let d = 0; d < this.p.dies; d++) {
+      for (const wr of w.bram[d]!) {
+        for (let k = 0; k < this.p.banks_per_die; k++) this.bram[d * this.p.banks_per_die + k]!.set(wr.addr, wr.data);
+      }
+    }
+    w.bmem.forEach((ws, bank) => ws.forEach((wr) => this.bmem[bank]!.set(wr.addr, wr.data)));
+  }
+
+  /** One bank's GEMV results (accumulator values, wrapped), from its memories as they are now. */
+  bankGemv(bank: number, rows: number, cols: number, wBase: number, aBase: number): bigint[] {
+    const b = this.p.bank;
+    const wpr = Math.ceil(cols / b.weights_per_word);
+    const perBram = b.bram_slices * b.lanes;
+    const acts = Array.from({ length: cols }, (_, c) =>
+      signedField(defined(this.bram[bank]!.get(aBase + Math.floor(c / perBram)), `BRAM ${bank}`), c % perBram, b.act_bits),
+    );
+    return Array.from({ length: rows }, (_, r) => {
+      let acc = 0n;
+      for (let c = 0; c < cols; c++) {
+        const word = defined(this.bmem[bank]!.get(wBase + r * wpr + Math.floor(c / b.weights_per_word)), `BMEM ${bank}`);
+        acc += signedField(word, c % b.weights_per_word, b.weight_bits) * acts[c]!;
+      }
+      return wrap(acc, b.acc_bits).value;
+    });
+  }
+
+  /** The vector ALU's result for `alu` on a (and b), as A-bit codes (sum and max saturated to A bits). */
+  valu(alu: number, a: readonly bigint[], b: readonly bigint[], shift: number, mult: bigint, pos: number): bigint[] {
+    const c = this.p.ctrl;
+    switch (alu) {
+      case CTRL_OPCODES.add:
+        return goldenAdd(c, a, b);
+      case CTRL_OPCODES.mul:
+        return goldenMul(c, a, b, shift);
+      case CTRL_OPCODES.sum:
+        return [saturate(goldenSum(c, a), c.a)];
+      case CTRL_OPCODES.max:
+        return [goldenMax(c, a)];
+      case CTRL_OPCODES.softmax:
+        return goldenSoftmax(c, a);
+      case CTRL_OPCODES.rmsnorm:
+        return goldenRmsnorm(c, a, b);
+      case CTRL_OPCODES.silu:
+        return goldenSilu(c, a);
+      case CTRL_OPCODES.rope:
+        return goldenRope(c, a, pos);
+      case CTRL_OPCODES.requant:
+        return goldenRequant(c, a, mult, shift);
+      default:
+        throw new Error(`golden chip: vop alu ${alu} is not an ALU op`);
+    }
+  }
+
+  run(instr: Instruction): void {
+    const p = this.p;
+    const hb = p.host_bits;
+    const ab = p.act_bits;
+    const n = (v: number | bigint): number => Number(v);
+    switch (instr.op) {
+      case "nop":
+        return;
+      case "wr_cmem":
+        this.writeWords(this.cmem, n(instr.addr), this.take(n(instr.n)), "CMEM");
+        return;
+      case "wr_cram":
+        this.writeWords(this.cram, n(instr.addr), this.take(n(instr.n)), "CRAM");
+        return;
+      case "rd_cmem": {
+        const words = this.readWords(this.cmem, n(instr.addr), n(instr.n), "CMEM");
+        words.forEach((data, i) => this.hostOut.push({ data, last: i === words.length - 1 }));
+        return;
+      }
+      case "ld_bmem": {
+        const words = this.take(n(instr.n));
+        if (words.length === 0) return;
+        this.busWrite(n(instr.bank) + 1, n(instr.addr), this.beats(joinWords(words, hb), words.length * hb));
+        return;
+      }
+      case "bcast": {
+        if (n(instr.n) === 0) return;
+        const words = this.readWords(this.cmem, n(instr.addr), n(instr.n), "CMEM");
+        this.busWrite(0, n(instr.bram), this.beats(joinWords(words, hb), words.length * hb));
+        return;
+      }
+      case "gemv": {
+        const rows = n(instr.rows);
+        for (let bank = 0; bank < p.banks; bank++) {
+          const results = this.bankGemv(bank, rows, n(instr.cols), n(instr.w_base), n(instr.a_base));
+          // A GEMV of 0 rows leaves nothing in the packer.
+          if (rows > 0) {
+            this.pending[bank]!.push(results);
+            this.pendingShift[bank]!.push(n(instr.shift));
+          }
+        }
+        return;
+      }
+      case "gather": {
+        const m = BigInt(instr.mask);
+        const on = Array.from({ length: p.banks }, (_, k) => ((m >> BigInt(k)) & 1n) === 1n);
+        if (!on.includes(true)) return;
+        const results: bigint[][] = Array.from({ length: p.banks }, () => []);
+        let shift: number | undefined;
+        on.forEach((yes, bank) => {
+          if (!yes) return;
+          const r = this.pending[bank]!.shift();
+          const s = this.pendingShift[bank]!.shift();
+          if (r === undefined || s === undefined) throw new Error(`golden chip: gather of bank ${bank}, which has no results (the chip would wait for ever)`);
+          if (shift !== undefined && s !== shift) throw new Error("golden chip: one gather of results with different shifts");
+          shift = s;
+          results[bank] = r;
+        });
+        const beats = gatherBeats(p.bus, results, on, shift ?? 0);
+        const link = p.bus.link_bits;
+        const stream = joinWords(
+          beats.map((b) => joinWords(b.words.map((w, d) => (b.keep[d] ? w : 0n)), link)),
+          p.bus.bcast_bits,
+        );
+        const bits = beats.length * p.bus.bcast_bits;
+        this.writeWords(this.cmem, n(instr.addr), splitWords(stream, hb, Math.ceil(bits / hb)), "CMEM");
+        return;
+      }
+      case "vop": {
+        const len = n(instr.len);
+        const alu = n(instr.alu);
+        // len 0, or an alu that is no ALU op: nothing (as the sequencer does).
+        if (len === 0 || !Object.values(CTRL_OPCODES).includes(alu as never)) return;
+        const words = Math.ceil(len / p.host_elems);
+        const a = unpackElements(joinWords(this.readWords(this.cmem, n(instr.a), words, "CMEM"), hb), ab, len);
+        const binary = alu === CTRL_OPCODES.add || alu === CTRL_OPCODES.mul || alu === CTRL_OPCODES.rmsnorm;
+        const b = binary ? unpackElements(joinWords(this.readWords(this.cram, n(instr.b), words, "CRAM"), hb), ab, len) : [];
+        const y = this.valu(alu, a, b, n(instr.shift), BigInt(instr.mult), n(instr.pos));
+        this.writeWords(this.cmem, n(instr.y), splitWords(packElements(y, ab), hb, Math.ceil(y.length / p.host_elems)), "CMEM");
+        return;
+      }
+    }
+  }
+}

@@ -1,0 +1,463 @@
+// The whole chip in Verilator: programs of instructions on the host interface, results bit-exact
+// against the chip's golden model (sim/golden/chip.ts, built on the block golden models) and each
+// instruction's measured cycles (accept edge to the next accept edge) against the chip cycle model
+// (generator/model/cycles-chip.ts), never against the RTL. Every program runs with two
+// +verilator+seed values and +verilator+rand+reset+2 and must give the same output both times.
+//
+//   chip/gemv   random weights into every bank (ld_bmem), a random vector into CMEM (wr_cmem),
+//               bcast + gemv + gather, the result read back (rd_cmem): 16 rows per bank ×
+//               min(1024, BRAM capacity) columns; the GEMV instruction within 95 % of the
+//               bank-bandwidth roofline; the result also equals the plain matrix product,
+//               requantised, in natural row order (the rows are placed in the banks in gather order)
+//   chip/odd    columns not a multiple of the lanes, rows not a multiple of a bus word, an extreme
+//               vector, a gather of some banks then of the rest
+//   chip/vop    every vector ALU op on CMEM (and CRAM) vectors, results read back
+//   chip/stall  chip/odd's program with s_data and m_data stalling 30 % of the cycles: same data
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { bankGemvCycles } from "../../generator/model/cycles.js";
+import { programCycles, type InstrCycles } from "../../generator/model/cycles-chip.js";
+import { chipParams, encodeInstruction, type ChipParams, type Instruction } from "../../generator/rtl/chip.js";
+import { CTRL_OPCODES } from "../../generator/rtl/ctrl_valu.js";
+import { rtlModules } from "../../generator/rtl/index.js";
+import type { LoadedSpec } from "../../generator/spec/load.js";
+import { chipTestbench } from "../../generator/tb/chip_tb.js";
+import { ChipModel, joinWords, packElements, splitWords, unpackElements } from "../golden/chip.js";
+import { maxSigned, minSigned } from "../golden/ctrl_fixed.js";
+import { requantise } from "../golden/interconnect.js";
+import { packFields } from "../golden/mac.js";
+import { buildVerilated, runVerilated, type BuiltModel, type VerilatorBuild } from "../harness/verilator.js";
+import { prng, type Prng } from "../prng.js";
+import { CYCLE_TOLERANCE, cyclesWithinTolerance, type SimCheck, type SimContext, type SimTest } from "../suite.js";
+
+/** +verilator+seed values every program runs with. */
+export const CHIP_VERILATOR_SEEDS: readonly number[] = [1, 7919];
+/** The GEMV instruction must reach this share of the bank-bandwidth roofline. */
+export const CHIP_ROOFLINE_SHARE = 0.95;
+
+export interface ChipProgram {
+  instrs: Instruction[];
+  /** s_data words, in the order the instructions consume them. */
+  data: bigint[];
+  /** Percent of cycles s_data / m_data stall (0: cycle checks). */
+  stall: number;
+}
+
+export interface ChipRun {
+  accept: number[];
+  out: { cycle: number; data: bigint; last: boolean }[];
+  data_taken: number;
+  timeout: boolean;
+  cycles: number;
+  wall_s: number;
+}
+
+// ---- building and running ----------------------------------------------------------------------
+
+export function chipBuild(loaded: LoadedSpec, trace = false): VerilatorBuild {
+  const p = chipParams(loaded);
+  const sources: Record<string, string> = {};
+  for (const m of rtlModules(loaded)) sources[`${m.module}.v`] = m.text;
+  // Every generated module (the chip uses all of them).
+  sources["chip_tb.cpp"] = chipTestbench(p).text;
+  return { name: `${p.name}_chip`, top: `${p.name}_chip`, sources, ...(trace ? { trace } : {}) };
+}
+
+const hex = (v: bigint): string => v.toString(16);
+
+export function chipStimulus(p: ChipParams, prog: ChipProgram, seed: number, limit: number): string {
+  const lines = [`stall ${prog.stall} ${seed}`, `limit ${limit}`];
+  for (const i of prog.instrs) lines.push(`cmd ${hex(encodeInstruction(p, i))}`);
+  for (const d of prog.data) lines.push(`data ${hex(d)}`);
+  return lines.join("\n") + "\n";
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+export function parseChipRun(stdout: string): ChipRun {
+  const line = stdout.trim().split("\n").pop() ?? "";
+  const raw: unknown = JSON.parse(line);
+  if (!isRecord(raw) || !Array.isArray(raw["accept"]) || !Array.isArray(raw["out"])) throw new Error(`chip testbench: unexpected output: ${line.slice(0, 200)}`);
+  return {
+    accept: raw["accept"].map((a: unknown) => Number(a)),
+    out: raw["out"].map((o: unknown) => {
+      if (!isRecord(o) || typeof o["data"] !== "string") throw new Error("chip testbench: bad out entry");
+      return { cycle: Number(o["cycle"]), data: BigInt(`0x${o["data"]}`), last: o["last"] === true };
+    }),
+    data_taken: Number(raw["data_taken"]),
+    timeout: raw["timeout"] === true,
+    cycles: Number(raw["cycles"]),
+    wall_s: Number(raw["wall_s"]),
+  };
+}
+
+export interface ProgramResult {
+  run: ChipRun;
+  expectedOut: { data: bigint; last: boolean }[];
+  model: InstrCycles[];
+  /** Measured cycles per instruction (all but the last, a nop that marks the end). */
+  measured: number[];
+  messages: string[];
+  sim_cycles_per_s: number | undefined;
+}
+
+/** Run a program (ending with a nop) with every Verilator seed; compare data with the golden model. */
+export async function runProgram(model: BuiltModel, loaded: LoadedSpec, prog: ChipProgram, ctx: Pick<SimContext, "seed" | "trace" | "traceDir">, label: string): Promise<ProgramResult> {
+  const p = chipParams(loaded);
+  const golden = new ChipModel(p);
+  golden.send(prog.data);
+  for (const i of prog.instrs) golden.run(i);
+  const expectedOut = golden.hostOut;
+  const cyclesModel = programCycles(p, loaded.derived, prog.instrs);
+  const budget = 20 * cyclesModel.reduce((s, c) => s + c.cycles, 0) + 10_000;
+  const dir = mkdtempSync(join(tmpdir(), "pim-gen-chip-"));
+  const messages: string[] = [];
+  let first: ChipRun | undefined;
+  let ticks = 0;
+  let wall = 0;
+  try {
+    const stim = join(dir, "stimulus.txt");
+    writeFileSync(stim, chipStimulus(p, prog, (ctx.seed * 2654435761) >>> 0 || 1, budget));
+    for (const vseed of CHIP_VERILATOR_SEEDS) {
+      const traceArgs = ctx.trace && vseed === CHIP_VERILATOR_SEEDS[0] ? [`+trace+${join(ctx.traceDir, `${label}.vcd`)}`] : [];
+      const out = parseChipRun(await runVerilated(model, [stim, `+verilator+seed+${vseed}`, "+verilator+rand+reset+2", ...traceArgs], { timeoutMs: 300_000 }));
+      ticks += out.cycles;
+      wall += out.wall_s;
+      if (!first) {
+        first = out;
+        continue;
+      }
+      const norm = (r: ChipRun) => JSON.stringify({ a: r.accept, o: r.out.map((o) => [o.cycle, hex(o.data), o.last]), d: r.data_taken, t: r.timeout });
+      if (norm(out) !== norm(first)) messages.push(`+verilator+seed+${vseed}: output differs from +verilator+seed+${CHIP_VERILATOR_SEEDS[0]}'s: it depends on uninitialised state`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const run = first!;
+  if (run.timeout) messages.push(`timed out after ${budget} cycles (${run.accept.length} of ${prog.instrs.length} instructions accepted)`);
+  if (run.accept.length !== prog.instrs.length) messages.push(`${run.accept.length} of ${prog.instrs.length} instructions accepted`);
+  if (run.data_taken !== prog.data.length) messages.push(`${run.data_taken} of ${prog.data.length} s_data words taken`);
+  if (run.out.length !== expectedOut.length) messages.push(`${run.out.length} m_data words, the golden model sends ${expectedOut.length}`);
+  let bad = 0;
+  run.out.forEach((o, i) => {
+    const e = expectedOut[i];
+    if (!e) return;
+    if ((o.data !== e.data || o.last !== e.last) && bad++ < 4) {
+      messages.push(`m_data word ${i}: got ${hex(o.data)}${o.last ? " (last)" : ""}, golden ${hex(e.data)}${e.last ? " (last)" : ""}`);
+    }
+  });
+  if (bad > 4) messages.push(`... ${bad} m_data words differ in all`);
+  const measured = run.accept.slice(1).map((a, i) => a - run.accept[i]!);
+  return { run, expectedOut, model: cyclesModel, measured, messages, sim_cycles_per_s: wall > 0 ? ticks / wall : undefined };
+}
+
+// ---- programs ----------------------------------------------------------------------------------
+
+/** Host words holding `bits` of a bit stream (the last zero-padded). */
+function hostWords(p: ChipParams, stream: bigint, bits: number): bigint[] {
+  return splitWords(stream, p.host_bits, Math.ceil(bits / p.host_bits));
+}
+
+/** One bank's weights (rows × cols) as its BMEM image: rows padded to whole words with random weights. */
+function bmemImage(p: ChipParams, rows: readonly (readonly bigint[])[], cols: number, r: Prng): { words: bigint[]; wpr: number } {
+  const b = p.bank;
+  const wpr = Math.ceil(cols / b.weights_per_word);
+  const words: bigint[] = [];
+  for (const row of rows) {
+    for (let w = 0; w < wpr; w++) {
+      words.push(packFields(Array.from({ length: b.weights_per_word }, (_, i) => row[w * b.weights_per_word + i] ?? r.signed(b.weight_bits)), b.weight_bits));
+    }
+  }
+  return { words, wpr };
+}
+
+/** ld_bmem of a BMEM image from word `addr` of bank `bank`: the instruction and its host words. */
+function loadBank(p: ChipParams, bank: number, addr: number, image: readonly bigint[]): { instr: Instruction; data: bigint[] } {
+  const bits = image.length * p.bank.read_bits;
+  const data = hostWords(p, joinWords(image, p.bank.read_bits), bits);
+  return { instr: { op: "ld_bmem", bank, addr, n: data.length }, data };
+}
+
+/** The natural row of bank `bank`'s local row `r` when results are gathered in order (rows % per_word = 0). */
+export function gatherOrderRow(p: ChipParams, rowsPerBank: number, bank: number, r: number): number {
+  const perWord = p.bus.per_word;
+  const wpb = rowsPerBank / perWord;
+  const d = Math.floor(bank / p.banks_per_die);
+  const j = bank % p.banks_per_die;
+  const i = j * wpb + Math.floor(r / perWord);
+  return i * p.dies * perWord + d * perWord + (r % perWord);
+}
+
+export interface GemvSetup {
+  prog: ChipProgram;
+  rows: number;
+  cols: number;
+  /** Index of the gemv instruction in the program. */
+  at: { bcast: number; gemv: number; gather: number };
+  /** Natural-order reference: requantised W·x, element e of the gathered vector. */
+  natural: bigint[] | null;
+  shift: number;
+}
+
+/** A GEMV program: weights into every bank, x into CMEM, bcast, gemv, gather, rd_cmem. */
+export function gemvProgram(p: ChipParams, r: Prng, opts: { rows: number; cols: number; extreme?: boolean; masks?: bigint[] }): GemvSetup {
+  const { rows, cols } = opts;
+  const b = p.bank;
+  const instrs: Instruction[] = [];
+  const data: bigint[] = [];
+  const total = rows * p.banks;
+  // The whole matrix; bank k's local row j is natural row gatherOrderRow(k, j) when rows fill whole bus words.
+  const natural = rows % p.bus.per_word === 0;
+  const W = Array.from({ length: total }, () => Array.from({ length: cols }, () => r.signed(b.weight_bits)));
+  const rowOf = (bank: number, j: number) => (natural ? gatherOrderRow(p, rows, bank, j) : bank * rows + j);
+  // BMEM base: a random word the bus can address with whole beats.
+  const align = p.bus.bmem_r > 1 ? 1 : p.bus.bmem_split;
+  const wBase = align * r.int(0, 3);
+  for (let bank = 0; bank < p.banks; bank++) {
+    const img = bmemImage(p, Array.from({ length: rows }, (_, j) => W[rowOf(bank, j)]!), cols, r);
+    if (wBase + img.words.length + p.bus.bmem_split * 2 > b.bmem_depth) throw new Error(`chip test: ${rows} × ${cols} does not fit BMEM`);
+    const ld = loadBank(p, bank, wBase, img.words);
+    instrs.push(ld.instr);
+    data.push(...ld.data);
+  }
+  // x: random, or the extremes (most negative, most positive, alternating).
+  const aMin = minSigned(p.act_bits);
+  const aMax = maxSigned(p.act_bits);
+  const x = Array.from({ length: cols }, (_, c) => (opts.extreme ? [aMin, aMax, aMin, -1n, aMax][c % 5]! : r.signed(p.act_bits)));
+  const xWords = hostWords(p, packElements(x, p.act_bits), cols * p.act_bits);
+  const xa = r.int(0, 3);
+  instrs.push({ op: "wr_cmem", addr: xa, n: xWords.length });
+  data.push(...xWords);
+  const aBase = r.int(0, Math.min(3, b.bram_depth - Math.ceil(cols / (b.lanes * b.bram_slices))));
+  const bcastAt = instrs.length;
+  instrs.push({ op: "bcast", addr: xa, n: xWords.length, bram: aBase });
+  const shift = r.int(2, 6);
+  const gemvAt = instrs.length;
+  instrs.push({ op: "gemv", rows, cols, w_base: wBase, a_base: aBase, shift });
+  const ya = xa + xWords.length + r.int(0, 2);
+  const masks = opts.masks ?? [(1n << BigInt(p.banks)) - 1n];
+  const gatherAt = instrs.length;
+  let addr = ya;
+  const gathered: { addr: number; words: number }[] = [];
+  for (const mask of masks) {
+    instrs.push({ op: "gather", mask, addr });
+    // Words this gather writes: its beats (the longest die's words) × beat bits / word bits.
+    const perDie = Array.from({ length: p.dies }, (_, d) => {
+      let n = 0;
+      for (let k = 0; k < p.banks_per_die; k++) if ((mask >> BigInt(d * p.banks_per_die + k)) & 1n) n += Math.ceil(rows / p.bus.per_word);
+      return n;
+    });
+    const words = Math.ceil((Math.max(...perDie) * p.bus.bcast_bits) / p.host_bits);
+    gathered.push({ addr, words });
+    addr += words;
+  }
+  for (const g of gathered) instrs.push({ op: "rd_cmem", addr: g.addr, n: g.words });
+  instrs.push({ op: "nop" });
+  // Natural order: every element of W·x, wrapped, requantised.
+  const ref = natural && masks.length === 1 ? W.map((row) => requantise(p.bus, BigInt.asIntN(p.bus.acc_bits, row.reduce((s, w, c) => s + w * x[c]!, 0n)), shift)) : null;
+  return { prog: { instrs, data, stall: 0 }, rows, cols, at: { bcast: bcastAt, gemv: gemvAt, gather: gatherAt }, natural: ref, shift };
+}
+
+/** vop of every ALU op on random vectors (lengths a multiple of the lanes and of a CMEM word). */
+export function vopProgram(p: ChipParams, r: Prng, loaded: LoadedSpec): { prog: ChipProgram; ops: string[] } {
+  const instrs: Instruction[] = [];
+  const data: bigint[] = [];
+  const step = lcm(p.valu.lanes, p.host_elems);
+  const m = loaded.derived.model;
+  const len = (want: number, max: number) => Math.max(step, Math.min(Math.floor(max / step) * step, Math.ceil(want / step) * step));
+  const cases: { name: keyof typeof CTRL_OPCODES; len: number }[] = [
+    { name: "add", len: len(3 * step, 1e9) },
+    { name: "mul", len: len(2 * step, 1e9) },
+    { name: "sum", len: len(2 * step, 1e9) },
+    { name: "max", len: len(2 * step, 1e9) },
+    { name: "silu", len: len(2 * step, 1e9) },
+    { name: "softmax", len: len(2 * step, p.ctrl.softmax.maxLen) },
+    { name: "rmsnorm", len: len(m.hidden_size, p.ctrl.rmsnorm.maxLen) },
+    { name: "rope", len: len(m.head_dim, m.head_dim) },
+    { name: "requant", len: len(step, 1e9) },
+  ];
+  const ops: string[] = [];
+  let ya = 0;
+  for (const c of cases) {
+    if (c.len > p.ctrl.maxLen) continue;
+    const words = c.len / p.host_elems;
+    if (2 * words + 2 > p.cmem_depth || words > p.cram_depth) continue;
+    const a = Array.from({ length: c.len }, () => r.signed(p.act_bits));
+    const b = Array.from({ length: c.len }, () => r.signed(p.act_bits));
+    const aw = splitWords(packElements(a, p.act_bits), p.host_bits, words);
+    const bw = splitWords(packElements(b, p.act_bits), p.host_bits, words);
+    instrs.push({ op: "wr_cmem", addr: 0, n: words });
+    data.push(...aw);
+    instrs.push({ op: "wr_cram", addr: 0, n: words });
+    data.push(...bw);
+    ya = words + 1;
+    const shift = c.name === "requant" ? r.int(0, 8) : r.int(0, 2 ** p.ctrl.ew.shBits - 1);
+    instrs.push({
+      op: "vop",
+      alu: CTRL_OPCODES[c.name],
+      len: c.len,
+      a: 0,
+      b: 0,
+      y: ya,
+      shift,
+      mult: BigInt(r.int(1, 2 ** p.valu.mb - 1)),
+      pos: r.int(0, 2 ** p.valu.pos_w - 1),
+    });
+    const outWords = c.name === "sum" || c.name === "max" ? 1 : words;
+    instrs.push({ op: "rd_cmem", addr: ya, n: outWords });
+    ops.push(c.name);
+  }
+  // An alu code that is no ALU op: a nop (one cycle, nothing written).
+  instrs.push({ op: "vop", alu: 15, len: step, a: 0, b: 0, y: 0, shift: 0, mult: 0, pos: 0 });
+  instrs.push({ op: "rd_cmem", addr: 0, n: 1 });
+  instrs.push({ op: "nop" });
+  return { prog: { instrs, data, stall: 0 }, ops };
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+function lcm(a: number, b: number): number {
+  return (a / gcd(a, b)) * b;
+}
+
+// ---- checks ------------------------------------------------------------------------------------
+
+/** One check per instruction index: measured against the model, exact within CYCLE_TOLERANCE. */
+function cycleCheck(name: string, res: ProgramResult, i: number, speed: number | undefined): SimCheck {
+  const measured = res.measured[i] ?? -1;
+  const model = res.model[i]!.cycles;
+  const ok = cyclesWithinTolerance(measured, model);
+  return {
+    name,
+    passed: ok,
+    cycles: { measured, model },
+    ...(speed ? { sim_cycles_per_s: speed } : {}),
+    ...(ok ? {} : { detail: `${measured} cycles, the model says ${model} (more than ${CYCLE_TOLERANCE * 100} % apart)` }),
+  };
+}
+
+/** Every instruction's cycles as the model says (all but the final nop). */
+function allCyclesMessages(prog: ChipProgram, res: ProgramResult): string[] {
+  const out: string[] = [];
+  res.measured.forEach((m, i) => {
+    const model = res.model[i]!.cycles;
+    if (!cyclesWithinTolerance(m, model)) out.push(`instruction ${i} (${prog.instrs[i]!.op}): ${m} cycles, the model says ${model}`);
+  });
+  return out;
+}
+
+function dataCheck(name: string, res: ProgramResult, seed: number, extra: string[] = []): SimCheck {
+  const msgs = [...res.messages, ...extra];
+  return {
+    name,
+    passed: msgs.length === 0,
+    ...(res.sim_cycles_per_s ? { sim_cycles_per_s: res.sim_cycles_per_s } : {}),
+    ...(msgs.length === 0 ? {} : { detail: `seed ${seed}: ${msgs.join("; ")}` }),
+  };
+}
+
+async function built(ctx: SimContext): Promise<BuiltModel> {
+  return buildVerilated(chipBuild(ctx.loaded, ctx.trace));
+}
+
+export const chipTests: SimTest[] = [
+  {
+    name: "chip/gemv",
+    description:
+      "weights into every bank, a vector into CMEM, bcast + gemv + gather + rd_cmem: bit-exact, every instruction's cycles as the model says, the GEMV ≥ 95 % of the bank-bandwidth roofline",
+    async run(ctx) {
+      const p = chipParams(ctx.loaded);
+      const r = prng(ctx.seed).fork("chip/gemv");
+      const setup = gemvProgram(p, r, { rows: 16, cols: Math.min(1024, p.bank.max_cols) });
+      const res = await runProgram(await built(ctx), ctx.loaded, setup.prog, ctx, "chip_gemv");
+      const extra: string[] = [];
+      if (setup.natural) {
+        const got = res.expectedOut.map((o) => o.data);
+        const elems = unpackElements(joinWords(got, p.host_bits), p.act_bits, setup.natural.length).map((v) => BigInt.asUintN(p.act_bits, v));
+        if (elems.some((v, i) => v !== setup.natural![i])) extra.push("golden chain differs from the plain matrix product in natural row order");
+      }
+      extra.push(...allCyclesMessages(setup.prog, res));
+      const speed = res.sim_cycles_per_s;
+      const checks: SimCheck[] = [dataCheck("chip/gemv.data", res, ctx.seed, extra)];
+      checks.push(cycleCheck("chip/gemv.ld_bmem", res, 0, speed));
+      checks.push(cycleCheck("chip/gemv.bcast", res, setup.at.bcast, speed));
+      checks.push(cycleCheck("chip/gemv.gemv", res, setup.at.gemv, speed));
+      checks.push(cycleCheck("chip/gemv.gather", res, setup.at.gather, speed));
+      // The whole GEMV: bcast + gemv + gather.
+      const whole = [setup.at.bcast, setup.at.gemv, setup.at.gather];
+      const wm = whole.reduce((s, i) => s + (res.measured[i] ?? 0), 0);
+      const wmodel = whole.reduce((s, i) => s + res.model[i]!.cycles, 0);
+      checks.push({ name: "chip/gemv.whole", passed: cyclesWithinTolerance(wm, wmodel), cycles: { measured: wm, model: wmodel } });
+      // Roofline of the GEMV part: weight bytes / (banks × read bytes per cycle).
+      const roof = bankGemvCycles(ctx.loaded.derived, setup.rows, setup.cols).roofline;
+      const g = res.measured[setup.at.gemv] ?? Infinity;
+      const share = roof / g;
+      checks.push({
+        // model = the roofline itself; the check is measured ≤ roofline / 0.95.
+        name: "chip/gemv.roofline (≥ 95 %)",
+        passed: share >= CHIP_ROOFLINE_SHARE,
+        cycles: { measured: g, model: roof },
+        detail: `${(share * 100).toFixed(1)} % of the roofline (${roof} cycles for ${setup.rows} × ${setup.cols} per bank); the whole GEMV with its bcast and gather: ${((roof / wm) * 100).toFixed(1)} %`,
+      });
+      return checks;
+    },
+  },
+  {
+    name: "chip/odd",
+    description: "columns not a multiple of the lanes, rows not a multiple of a bus word, an extreme vector, a gather of some banks then of the rest",
+    async run(ctx) {
+      const p = chipParams(ctx.loaded);
+      const r = prng(ctx.seed).fork("chip/odd");
+      const setup = oddSetup(p, r);
+      const res = await runProgram(await built(ctx), ctx.loaded, setup.prog, ctx, "chip_odd");
+      return [{ ...dataCheck("chip/odd", res, ctx.seed, allCyclesMessages(setup.prog, res)), cycles: totalCycles(res) }];
+    },
+  },
+  {
+    name: "chip/vop",
+    description: "every vector ALU op on vectors in CMEM (operand b in CRAM), the results read back: bit-exact, cycles as the model says",
+    async run(ctx) {
+      const p = chipParams(ctx.loaded);
+      const r = prng(ctx.seed).fork("chip/vop");
+      const { prog, ops } = vopProgram(p, r, ctx.loaded);
+      const res = await runProgram(await built(ctx), ctx.loaded, prog, ctx, "chip_vop");
+      const checks: SimCheck[] = [dataCheck(`chip/vop.data (${ops.join(", ")})`, res, ctx.seed)];
+      prog.instrs.forEach((instr, i) => {
+        if (instr.op !== "vop") return;
+        const name = Object.entries(CTRL_OPCODES).find(([, c]) => c === Number(instr.alu))?.[0] ?? `alu_${instr.alu}_is_nop`;
+        const exact = res.model[i]!.exact;
+        const c = cycleCheck(`chip/vop.${name}`, res, i, res.sim_cycles_per_s);
+        checks.push(exact ? c : { ...c, passed: true, detail: "model is an estimate for this chip" });
+      });
+      return checks;
+    },
+  },
+  {
+    name: "chip/stall",
+    description: "chip/odd's program with s_data and m_data stalling 30 % of the cycles: the same data (cycles not compared)",
+    async run(ctx) {
+      const p = chipParams(ctx.loaded);
+      const r = prng(ctx.seed).fork("chip/odd");
+      const setup = oddSetup(p, r);
+      const res = await runProgram(await built(ctx), ctx.loaded, { ...setup.prog, stall: 30 }, ctx, "chip_stall");
+      return [dataCheck("chip/stall", res, ctx.seed)];
+    },
+  },
+];
+
+function totalCycles(res: ProgramResult): { measured: number; model: number } {
+  return { measured: res.measured.reduce((s, c) => s + c, 0), model: res.model.slice(0, res.measured.length).reduce((s, c) => s + c.cycles, 0) };
+}
+
+function oddSetup(p: ChipParams, r: Prng): GemvSetup {
+  const rows = p.bus.per_word > 1 ? p.bus.per_word + 1 : 3;
+  const cols = Math.min(p.bank.max_cols, 2 * p.bank.lanes * p.bank.bram_slices + 3);
+  const all = (1n << BigInt(p.banks)) - 1n;
+  // Some banks (die 0 out when there are several dies, else bank 0), then the rest.
+  const first = p.dies > 1 ? all & ~((1n << BigInt(p.banks_per_die)) - 1n) : 1n;
+  return gemvProgram(p, r, { rows, cols, extreme: true, masks: [first, all & ~first] });
+}

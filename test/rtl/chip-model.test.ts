@@ -1,0 +1,115 @@
+// The chip's instruction encoding, golden model and cycle model, without Verilator: hand-computed
+// cycle counts, the closed forms against the stepped width-converter model, and the golden chain
+// (bank GEMV → requantise → pack → gather) against the plain matrix product.
+import { describe, expect, it } from "vitest";
+import { broadcastCycles, bmemLoadCycles } from "../../generator/model/cycles-bus.js";
+import { bcastCycles, busTransferTiming, gatherInstrCycles, gearboxDrain, ldBmemCycles, programCycles, SEQ_OVERHEAD, vopCycles } from "../../generator/model/cycles-chip.js";
+import { ctrlOpCycles, ctrlShape } from "../../generator/model/cycles-controller.js";
+import { chipParams, encodeInstruction, OPCODES, type Instruction } from "../../generator/rtl/chip.js";
+import { CTRL_OPCODES } from "../../generator/rtl/ctrl_valu.js";
+import { loadSpec } from "../../generator/spec/load.js";
+import { ChipModel, joinWords, unpackElements } from "../../sim/golden/chip.js";
+import { gemvProgram } from "../../sim/tests/chip.js";
+import { prng } from "../../sim/prng.js";
+import { chipVariant } from "../fixtures.js";
+
+const tiny = loadSpec("specs/tiny.json");
+const ice40 = loadSpec("specs/fpga-ice40.json");
+
+describe("instruction encoding", () => {
+  it.each([
+    ["tiny", tiny],
+    ["fpga-ice40", ice40],
+    ["aim-llama7b", loadSpec("specs/aim-llama7b.json")],
+  ])("%s: every field after the opcode, no overlaps, inside CMD_BITS (a multiple of 32)", (_, loaded) => {
+    const p = chipParams(loaded);
+    expect(p.cmd_bits % 32).toBe(0);
+    for (const op of Object.keys(OPCODES)) {
+      const fields = p.layout.filter((f) => f.op === op);
+      let next = 4;
+      for (const f of fields) {
+        expect(f.lsb).toBe(next);
+        next += f.width;
+      }
+      expect(next).toBeLessThanOrEqual(p.cmd_bits);
+    }
+  });
+
+  it("encodes fields at their positions and rejects values that do not fit", () => {
+    const p = chipParams(tiny);
+    // tiny: gemv rows [11:4], cols [22:12], w_base [34:23], a_base [41:35], shift [46:42].
+    const w = encodeInstruction(p, { op: "gemv", rows: 16, cols: 1024, w_base: 3, a_base: 2, shift: 5 });
+    expect(w).toBe(6n | (16n << 4n) | (1024n << 12n) | (3n << 23n) | (2n << 35n) | (5n << 42n));
+    expect(() => encodeInstruction(p, { op: "gemv", rows: 256, cols: 1, w_base: 0, a_base: 0, shift: 0 })).toThrow(/rows = 256 does not fit 8 bits/);
+  });
+});
+
+describe("chip cycle model", () => {
+  it("tiny by hand: bcast of 128 words = λ 4 + 128 beats + fan-out 2 + 4; ld_bmem of 1024 words = 4 + 2048 + 2 + 3; gemv 16 × 1024 = 2054 + 3; gather = 1 + 4 + 16 + 2", () => {
+    const p = chipParams(tiny);
+    expect(bcastCycles(p, 128).cycles).toBe(138);
+    expect(ldBmemCycles(p, 1024).cycles).toBe(2057);
+    const prog: Instruction[] = [
+      { op: "gemv", rows: 16, cols: 1024, w_base: 0, a_base: 0, shift: 4 },
+      { op: "gather", mask: 0xffn, addr: 0 },
+    ];
+    expect(programCycles(p, tiny.derived, prog).map((c) => c.cycles)).toEqual([2057, 23]);
+  });
+
+  it("the closed forms equal the stepped converter model when a host word is at least a beat", () => {
+    for (const loaded of [tiny, ice40]) {
+      const p = chipParams(loaded);
+      for (const n of [1, 2, 3, 7, 64]) {
+        const beats = Math.ceil((n * p.host_bits) / p.bus.bcast_bits);
+        expect(busTransferTiming(p, n, "cmem", "bram")).toBe(broadcastCycles(p.bus, beats) + SEQ_OVERHEAD.bcast);
+        expect(busTransferTiming(p, n, "host", "bmem")).toBe(bmemLoadCycles(p.bus, beats) + SEQ_OVERHEAD.ld_bmem);
+      }
+    }
+  });
+
+  it("host words narrower than a beat (48 of 64 bits): the converter sets the pace", () => {
+    const p = chipParams(chipVariant());
+    // 4 words = 192 bits = 3 beats; each beat needs 4/3 words: slower than one beat per cycle.
+    const c = bcastCycles(p, 4).cycles;
+    expect(c).toBeGreaterThanOrEqual(broadcastCycles(p.bus, 3) + SEQ_OVERHEAD.bcast);
+    expect(c).toBeLessThanOrEqual(broadcastCycles(p.bus, 4) + SEQ_OVERHEAD.bcast + 2);
+  });
+
+  it("gearbox drain: back to back when a beat is at least a word; one or two cycles after the last beat otherwise", () => {
+    expect(gearboxDrain(4, 3, 3, 12)).toBe(4); // 12 units in words of 3: 4 outputs
+    expect(gearboxDrain(2, 3, 3, 6)).toBe(3); // exact fit: with the last input
+    expect(gearboxDrain(2, 3, 2, 4)).toBe(3); // 4 units: a full word with the last beat, then the flush
+    expect(gearboxDrain(2, 3, 1, 2)).toBe(1);
+  });
+
+  it("gather and vop: the block formula plus the sequencer's overheads when widths are equal", () => {
+    const p = chipParams(tiny);
+    const all = Array.from({ length: p.banks }, () => true);
+    // 16 results per bank = 4 words, 4 banks per die: 16 words on each return link.
+    expect(gatherInstrCycles(p, 16, all).cycles).toBe(1 + 4 + 16 + SEQ_OVERHEAD.gather);
+    expect(vopCycles(p, tiny.derived, CTRL_OPCODES.softmax, 16).cycles).toBe(ctrlOpCycles(ctrlShape(tiny.derived), "softmax", 16) + SEQ_OVERHEAD.vop);
+    expect(gatherInstrCycles(p, 16, all.map(() => false)).cycles).toBe(1);
+  });
+});
+
+describe("chip golden model", () => {
+  it.each([
+    ["tiny", tiny],
+    ["fpga-ice40", ice40],
+    ["variant", chipVariant()],
+  ])("%s: a GEMV through ld_bmem, bcast, gemv, gather equals the plain matrix product, requantised, in natural row order", (_, loaded) => {
+    const p = chipParams(loaded);
+    const setup = gemvProgram(p, prng(3), { rows: 2 * p.bus.per_word, cols: 3 * p.bank.lanes + 1 });
+    const m = new ChipModel(p);
+    m.send(setup.prog.data);
+    for (const i of setup.prog.instrs) m.run(i);
+    const words = m.hostOut.map((o) => o.data);
+    const elems = unpackElements(joinWords(words, p.host_bits), p.act_bits, setup.natural!.length).map((v) => BigInt.asUintN(p.act_bits, v));
+    expect(elems).toEqual(setup.natural);
+  });
+
+  it("refuses a gather of banks that have no results (the chip would wait for ever)", () => {
+    const m = new ChipModel(chipParams(tiny));
+    expect(() => m.run({ op: "gather", mask: 1n, addr: 0 })).toThrow(/no results/);
+  });
+});
