@@ -120,6 +120,17 @@ describe("gen-rtl sim", () => {
     expect(broadcast).toMatchObject({ passed: true, cycles: { measured: 13, model: 13 } });
   }, 300_000);
 
+  it("--trace writes a VCD per test and says where", async () => {
+    const dir = scratch();
+    const r = await genRtl(["sim", join(process.cwd(), "specs/fpga-ice40.json"), "--test", "interconnect/full", "--trace"], dir);
+    expect(r.exitCode).toBe(0);
+    const waves = join(dir, "rtl-out", "fpga_ice40", "waves");
+    expect(r.stderr).toContain(`1 waveform(s) in ${waves}: interconnect_full.vcd`);
+    const vcd = readFileSync(join(waves, "interconnect_full.vcd"), "utf8");
+    expect(vcd).toContain("$enddefinitions");
+    expect(vcd).toMatch(/bc_valid/);
+  }, 300_000);
+
   it("--test that matches nothing names the tests", async () => {
     expectCleanFailure(await genRtl(["sim", "specs/tiny.json", "--test", "no-such-test"]), /--test no-such-test: no test matches; the tests are .*interconnect\/full/);
   });

@@ -540,7 +540,7 @@ function reportCycles(expected: BankExpectation, run: BankRun, which: number | u
 // ---- building and running ----------------------------------------------------------------------
 
 /** The Verilator build of a spec's bank: its RTL modules and the C++ testbench. */
-export function bankBuild(loaded: LoadedSpec): VerilatorBuild {
+export function bankBuild(loaded: LoadedSpec, trace = false): VerilatorBuild {
   const p = bankParams(loaded);
   const sources: Record<string, string> = {};
   for (const m of rtlModules(loaded)) {
@@ -550,7 +550,7 @@ export function bankBuild(loaded: LoadedSpec): VerilatorBuild {
   }
   const tb = bankTestbench(p);
   sources[tb.file.split("/").pop()!] = tb.text;
-  return { name: `${p.name}_bank`, top: `${p.name}_bank`, sources };
+  return { name: `${p.name}_bank`, top: `${p.name}_bank`, sources, trace };
 }
 
 export interface BankSuiteOptions {
@@ -559,6 +559,8 @@ export interface BankSuiteOptions {
   /** Run only tests whose name matches. */
   only?: RegExp;
   timeoutMs?: number;
+  /** Write the first seed's run as a VCD here (needs a build with trace). */
+  tracePath?: string;
 }
 
 export interface BankSuite {
@@ -592,7 +594,8 @@ export async function runBankTest(
     let reported: { measured: number; model: number } | null = null;
     let firstOut: string | undefined;
     for (const vseed of opts.verilatorSeeds ?? VERILATOR_SEEDS) {
-      const out = await runVerilated(model, [stim, `+verilator+seed+${vseed}`, "+verilator+rand+reset+2"], {
+      const trace = opts.tracePath && vseed === (opts.verilatorSeeds ?? VERILATOR_SEEDS)[0] ? [`+trace+${opts.tracePath}`] : [];
+      const out = await runVerilated(model, [stim, `+verilator+seed+${vseed}`, "+verilator+rand+reset+2", ...trace], {
         timeoutMs: opts.timeoutMs ?? 120_000,
       });
       const run = parseBankRun(out);
@@ -646,8 +649,9 @@ export function bankSimTests(): SimTest[] {
     name: `bank/${def.name}`,
     description: def.description,
     async run(ctx) {
-      const model = await buildVerilated(bankBuild(ctx.loaded));
-      const r = await runBankTest(model, ctx.loaded, def, { seed: ctx.seed });
+      const model = await buildVerilated(bankBuild(ctx.loaded, ctx.trace));
+      const tracePath = ctx.trace ? join(ctx.traceDir, `bank_${def.name}.vcd`) : undefined;
+      const r = await runBankTest(model, ctx.loaded, def, { seed: ctx.seed, ...(tracePath ? { tracePath } : {}) });
       return [
         {
           name: `bank/${def.name}`,

@@ -110,7 +110,7 @@ export async function runScenario(loaded: LoadedSpec, label: string, s: Scenario
   const file = join(dir, "stimulus.txt");
   writeFileSync(file, stimulus(p, s, ctx.seed));
   const name = `interconnect/${label}`;
-  const traceArgs = ctx.trace ? [`+trace+${join(ctx.traceDir, `${name}.vcd`)}`] : [];
+  const traceArgs = ctx.trace ? [`+trace+${join(ctx.traceDir, `${name.replace(/\//g, "_")}.vcd`)}`] : [];
   const out = JSON.parse(await runVerilated(built, [file, `+verilator+seed+${ctx.seed}`, "+verilator+rand+reset+2", ...traceArgs])) as TbOutput;
   const speed = out.wall_s > 0 ? out.cycles / out.wall_s : undefined;
   const checks: SimCheck[] = [];
