@@ -4,13 +4,14 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { UserError } from "../generator/errors.js";
-import { loadSpec, parseSpec } from "../generator/spec/load.js";
+import { loadSpec, parseSpec, type LoadOptions } from "../generator/spec/load.js";
 import { specJsonSchema } from "../generator/spec/json-schema.js";
+import { rtlModules } from "../generator/rtl/index.js";
 import { CONFIG_A, CONFIG_B, vary } from "./fixtures.js";
 
-function messageOf(data: unknown): string {
+function messageOf(data: unknown, options: LoadOptions = {}): string {
   try {
-    parseSpec(data, "<test>");
+    parseSpec(data, "<test>", options);
   } catch (e) {
     if (e instanceof UserError) return e.message;
     throw e;
@@ -107,6 +108,8 @@ describe("schema errors name the field, the value and what was expected", () => 
   });
 });
 
+const RTL: LoadOptions = { rtl: true };
+
 describe("cross-field checks", () => {
   it("weights + KV that do not fit: bytes short and the longest context that fits", () => {
     // 8 × 65536 = 524288 B; weights 783360 B alone exceed it.
@@ -149,17 +152,17 @@ describe("cross-field checks", () => {
 
   it("MAC lanes that do not divide a BMEM word's weights", () => {
     // CONFIG_B: 32-bit words of 8-bit weights = 4 weights; 3 lanes neither divide them nor cover them.
-    const m = messageOf(vary(CONFIG_B, { chip: { bank: { mac_lanes: 3 } } }));
+    const m = messageOf(vary(CONFIG_B, { chip: { bank: { mac_lanes: 3 } } }), RTL);
     expect(m).toContain(
       "chip.bank.mac_lanes: 3 does not divide the 4 weights of a BMEM word (chip.bank.read_bits / numerics.weight_bits = 32 / 8) and is smaller; the bank needs lanes that divide it (e.g. 1, 2, 4) or at least 4",
     );
     // More lanes than a word holds is fine: the bank builds one per weight.
-    expect(() => parseSpec(vary(CONFIG_B, { chip: { bank: { mac_lanes: 6 } } }), "<b>")).not.toThrow();
+    expect(() => parseSpec(vary(CONFIG_B, { chip: { bank: { mac_lanes: 6 } } }), "<b>", RTL)).not.toThrow();
   });
 
   it("a broadcast beat and a BRAM word (lanes × activation_bits) that do not divide one another", () => {
     // CONFIG_A: 16 lanes × 8 bits = 128-bit BRAM words; 2 dies × 24 bits = 48-bit beats.
-    const m = messageOf(vary(CONFIG_A, { chip: { bus: { bits: 24 } } }));
+    const m = messageOf(vary(CONFIG_A, { chip: { bus: { bits: 24 } } }), RTL);
     expect(m).toContain(
       "chip.bus.bits: a broadcast beat of chip.dies × chip.bus.bits = 2 × 24 = 48 bits and a bank's BRAM word of 16 MAC lanes × numerics.activation_bits = 128 bits",
     );
@@ -169,8 +172,23 @@ describe("cross-field checks", () => {
 
   it("a broadcast beat and a BMEM word (read_bits) that do not divide one another", () => {
     // CONFIG_B: 1 die × 16-bit beats; 48-bit BMEM words (6 weights; 2 lanes × 8 = 16-bit BRAM words nest).
-    const m = messageOf(vary(CONFIG_B, { chip: { bank: { read_bits: 48 }, bus: { bits: 32 } } }));
+    const m = messageOf(vary(CONFIG_B, { chip: { bank: { read_bits: 48 }, bus: { bits: 32 } } }), RTL);
     expect(m).toContain("chip.bus.bits: a broadcast beat of chip.dies × chip.bus.bits = 1 × 32 = 32 bits and a BMEM word of chip.bank.read_bits = 48 bits must divide one another");
+  });
+
+  it("the RTL's limits stop the generator, not the model: the same spec models fine and lists them", () => {
+    const spec = vary(CONFIG_A, { chip: { bus: { bits: 24 } }, numerics: { activation_bits: 8 } });
+    const loaded = parseSpec(spec, "<a>");
+    // A 48-bit beat nests with neither the 128-bit BRAM word nor the 64-bit BMEM word.
+    expect(loaded.rtlProblems.map((p) => p.path)).toEqual(["chip.bus.bits", "chip.bus.bits"]);
+    expect(() => rtlModules(loaded)).toThrow(/outside what the RTL generator builds:\n {2}chip\.bus\.bits: /);
+  });
+
+  it("activation widths the ALUs are not built for, and an odd number of vector lanes", () => {
+    expect(messageOf(vary(CONFIG_A, { numerics: { activation_bits: 16 }, chip: { bus: { bits: 64 }, controller: { mem_bits: 64 } } }), RTL)).toContain(
+      "numerics.activation_bits: 16 is outside what the controller ALUs support; expected 4 … 12",
+    );
+    expect(messageOf(vary(CONFIG_A, { chip: { controller: { vector_lanes: 7 } } }), RTL)).toContain("chip.controller.vector_lanes: 7 is odd");
   });
 
   it("a prompt longer than the context", () => {

@@ -10,7 +10,7 @@ import { writeTreeAtomically } from "../output/write-tree.js";
 import { modelJson } from "../report/model-json.js";
 import { modelText } from "../report/model-text.js";
 import { simText } from "../report/sim-text.js";
-import { loadSpec, type LoadedSpec } from "../spec/load.js";
+import { loadSpec, type LoadedSpec, type LoadOptions } from "../spec/load.js";
 import { ATTENTION_MAPPINGS, type AttentionMapping } from "../spec/schema.js";
 import { specJsonSchema } from "../spec/json-schema.js";
 
@@ -28,8 +28,8 @@ function nonNegativeInteger(value: string): number {
   return n;
 }
 
-function load(file: string): LoadedSpec {
-  const loaded = loadSpec(file);
+function load(file: string, options: LoadOptions = {}): LoadedSpec {
+  const loaded = loadSpec(file, options);
   for (const w of loaded.warnings) process.stderr.write(`gen-rtl: warning: ${file}: ${w.path}: ${w.message}\n`);
   return loaded;
 }
@@ -56,7 +56,7 @@ function program(): Command {
     .description("generate everything for a spec into rtl-out/<name>/ (this is also what `gen-rtl <spec>` does)")
     .option("--out <dir>", "output folder (default: rtl-out/<name>)")
     .action((file: string, opts: { out?: string }) => {
-      const loaded = load(file);
+      const loaded = load(file, { rtl: true });
       const out = opts.out ?? join("rtl-out", loaded.spec.name);
       const { files, model } = generateTree(loaded);
       writeTreeAtomically(out, files);
@@ -89,7 +89,7 @@ function program(): Command {
     .option("--trace", "also write a VCD waveform per test into rtl-out/<name>/waves/ (a separate, slower build)")
     .option("--json", "print JSON instead of a table")
     .action(async (file: string, opts: { test?: string; seed: number; trace?: boolean; json?: boolean }) => {
-      const loaded = load(file);
+      const loaded = load(file, { rtl: true });
       const { ALL_SIM_TESTS } = await import("../../sim/tests/index.js");
       const { runSuite, matchesPattern } = await import("../../sim/suite.js");
       if (!ALL_SIM_TESTS.some((t) => matchesPattern(t.name, opts.test))) {
@@ -111,10 +111,12 @@ function program(): Command {
 
   cli
     .command("check <spec>")
-    .description("validate a spec and print its derived parameters as JSON")
+    .description("validate a spec and print its derived parameters as JSON (and whether the RTL generator can build it)")
     .action((file: string) => {
       const loaded = load(file);
-      process.stdout.write(json({ spec: loaded.spec.name, valid: true, warnings: loaded.warnings, derived: loaded.derived }));
+      process.stdout.write(
+        json({ spec: loaded.spec.name, valid: true, rtl_ready: loaded.rtlProblems.length === 0, warnings: loaded.warnings, rtl_problems: loaded.rtlProblems, derived: loaded.derived }),
+      );
     });
 
   cli

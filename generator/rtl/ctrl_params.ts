@@ -9,6 +9,7 @@
 // shift right arithmetically by s (RISC-V vxrm "rnu", Arm SRSHR); ties go towards +∞.
 // Saturation clamps to [-2^(A-1), 2^(A-1) - 1].
 import { UserError } from "../errors.js";
+import { RTL_ACTIVATION_BITS } from "../spec/checks.js";
 import {
   bitLength,
   clog2,
@@ -28,8 +29,8 @@ export const LOG2E_FRAC = 16;
 /** RoPE phase: fraction of a turn, this many bits. */
 export const ROPE_PHASE_BITS = 32;
 
-export const MIN_ACTIVATION_BITS = 4;
-export const MAX_ACTIVATION_BITS = 12;
+export const MIN_ACTIVATION_BITS = RTL_ACTIVATION_BITS.min;
+export const MAX_ACTIVATION_BITS = RTL_ACTIVATION_BITS.max;
 
 export interface SoftmaxParams {
   /** Longest score vector (workload.context_len); the buffer holds it. */

@@ -1,6 +1,7 @@
 // The generated RTL of a spec: one file per module under rtl/, plus <name>.f, the file list in
 // dependency order (a module's file comes after the files of the modules it instantiates).
 // Pure: the same spec gives byte-identical files.
+import { UserError } from "../errors.js";
 import type { LoadedSpec } from "../spec/load.js";
 import { bankModule } from "./bank.js";
 import { chipModules, chipParams } from "./chip.js";
@@ -16,6 +17,11 @@ export { chipParams, type ChipParams } from "./chip.js";
 
 /** Every module of the chip, in dependency order. */
 export function rtlModules(loaded: LoadedSpec): RtlModule[] {
+  if (loaded.rtlProblems.length > 0) {
+    throw new UserError(
+      `spec ${loaded.file} is outside what the RTL generator builds:\n  ${loaded.rtlProblems.map((p) => `${p.path}: ${p.message}`).join("\n  ")}`,
+    );
+  }
   const bank = bankParams(loaded);
   const bus = interconnectParams(loaded);
   return dependencyOrder([

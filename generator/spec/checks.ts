@@ -127,6 +127,42 @@ export function bankStorageBytes(d: Derived, contextLen: number): number {
   return d.weights_in_gemv * d.bytes.weight + contextLen * d.kv_bytes_per_token;
 }
 
+/** activation_bits the controller ALUs' tables and formats are built for. */
+export const RTL_ACTIVATION_BITS = { min: 4, max: 12 } as const;
+
+/**
+ * What the generated RTL needs beyond what the model needs: errors for `gen-rtl <spec>` and
+ * `gen-rtl sim`, not for `gen-rtl model` (the analytical model has no such limits).
+ */
+export function checkRtl(spec: Spec, d: Derived): Problem[] {
+  const problems: Problem[] = [];
+  const push = (p: Problem | undefined) => {
+    if (p) problems.push(p);
+  };
+  push(lanesDivideWord(spec));
+  push(broadcastMeetsBram(spec));
+  push(broadcastMeetsBmem(spec));
+  const a = spec.numerics.activation_bits;
+  if (a < RTL_ACTIVATION_BITS.min || a > RTL_ACTIVATION_BITS.max) {
+    problems.push({
+      path: "numerics.activation_bits",
+      message: `${a} is outside what the controller ALUs support; expected ${RTL_ACTIVATION_BITS.min} … ${RTL_ACTIVATION_BITS.max}`,
+    });
+  }
+  const lanes = spec.chip.controller.vector_lanes;
+  if (lanes % 2 !== 0) {
+    problems.push({
+      path: "chip.controller.vector_lanes",
+      message: `${lanes} is odd; the controller's RoPE rotates lane pairs, expected an even number such as ${lanes + 1}`,
+    });
+  }
+  const hd = d.model.head_dim;
+  if (!Number.isInteger(hd) || hd % 2 !== 0) {
+    problems.push({ path: "model", message: `head_dim ${hd} (hidden_size / num_attention_heads) must be an even integer for RoPE` });
+  }
+  return problems;
+}
+
 export function checkSpec(spec: Spec, d: Derived): CheckResult {
   const errors: Problem[] = [];
   const warnings: Problem[] = [];
@@ -155,9 +191,6 @@ export function checkSpec(spec: Spec, d: Derived): CheckResult {
     errors,
     multipleOf("chip.controller.mem_bits", chip.controller.mem_bits, "numerics.activation_bits", numerics.activation_bits),
   );
-  push(errors, lanesDivideWord(spec));
-  push(errors, broadcastMeetsBram(spec));
-  push(errors, broadcastMeetsBmem(spec));
   if (workload.prompt_len > workload.context_len) {
     errors.push({
       path: "workload.prompt_len",

@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { UserError } from "../errors.js";
-import { checkSpec, type Problem } from "./checks.js";
+import { checkRtl, checkSpec, type Problem } from "./checks.js";
 import { derive, type Derived } from "./derive.js";
 import { MODEL_PRESET_NAMES } from "./models.js";
 import { specSchema, type Spec } from "./schema.js";
@@ -14,6 +14,13 @@ export interface LoadedSpec {
   spec: Spec;
   derived: Derived;
   warnings: Problem[];
+  /** What stops the RTL generator (errors when loaded with { rtl: true }). */
+  rtlProblems: Problem[];
+}
+
+export interface LoadOptions {
+  /** Also hold the spec to what the generated RTL needs (gen-rtl <spec>, gen-rtl sim). */
+  rtl?: boolean;
 }
 
 function pathString(path: readonly PropertyKey[]): string {
@@ -119,7 +126,7 @@ function jsonErrorLocation(text: string, message: string): string {
 }
 
 /** Parse and check a spec object. `label` names where it came from, for messages. */
-export function parseSpec(data: unknown, label: string): LoadedSpec {
+export function parseSpec(data: unknown, label: string, options: LoadOptions = {}): LoadedSpec {
   const parsed = specSchema.safeParse(data, { reportInput: true });
   if (!parsed.success) {
     const lines = parsed.error.issues.flatMap((i) => describeIssue(i));
@@ -127,13 +134,15 @@ export function parseSpec(data: unknown, label: string): LoadedSpec {
   }
   const derived = derive(parsed.data);
   const { errors, warnings } = checkSpec(parsed.data, derived);
+  const rtlProblems = checkRtl(parsed.data, derived);
+  if (options.rtl) errors.push(...rtlProblems);
   if (errors.length > 0) {
     throw new UserError(`invalid spec ${label}:\n  ${errors.map((e) => `${e.path}: ${e.message}`).join("\n  ")}`);
   }
-  return { file: label, spec: parsed.data, derived, warnings };
+  return { file: label, spec: parsed.data, derived, warnings, rtlProblems };
 }
 
-export function loadSpec(file: string): LoadedSpec {
+export function loadSpec(file: string, options: LoadOptions = {}): LoadedSpec {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -149,5 +158,5 @@ export function loadSpec(file: string): LoadedSpec {
     const message = (e as Error).message;
     throw new UserError(`spec ${file} is not valid JSON${jsonErrorLocation(text, message)}: ${message}`);
   }
-  return parseSpec(data, file);
+  return parseSpec(data, file, options);
 }

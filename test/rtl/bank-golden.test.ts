@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { UserError } from "../../generator/errors.js";
 import { bankGemvCycles, bankGemvSchedule } from "../../generator/model/cycles.js";
-import { bankParams, rtlFiles } from "../../generator/rtl/index.js";
+import { bankParams, rtlFiles, rtlModules } from "../../generator/rtl/index.js";
 import { loadSpec, parseSpec } from "../../generator/spec/load.js";
 import type { Spec } from "../../generator/spec/schema.js";
 import { bankGemv, bankMemories, gemvBeats, gemvReference, packActivations, packWeightRow } from "../../sim/golden/bank.js";
@@ -129,7 +129,9 @@ describe("RTL generator", () => {
   it("lanes that do not divide a word's weights: one clear UserError naming the field", () => {
     const s = tinyObject();
     s.chip.bank.mac_lanes = 3;
-    expect(() => bankParams(parseSpec(s, "x"))).toThrow(UserError);
-    expect(() => bankParams(parseSpec(s, "x"))).toThrow(/chip\.bank\.mac_lanes: 3/);
+    // Loading for the RTL refuses it; the generator refuses a spec loaded without that check too.
+    expect(() => parseSpec(s, "x", { rtl: true })).toThrow(UserError);
+    expect(() => parseSpec(s, "x", { rtl: true })).toThrow(/chip\.bank\.mac_lanes: 3/);
+    expect(() => rtlModules(parseSpec(s, "x"))).toThrow(/chip\.bank\.mac_lanes: 3/);
   });
 });
