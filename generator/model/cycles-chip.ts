@@ -12,6 +12,9 @@
 //   ld_bmem      bmemLoadCycles(beats) + 3                       decode, width converter register,
 //                                                                idle detection
 //   bcast        broadcastCycles(beats) + 4                      the same and the CMEM read register
+//                (to every bank's BRAM or to one bank's: the same cycles)
+//   st_bmem      bmemLoadCycles(beats) + 4                       as ld_bmem, and the CMEM read register
+//   cp_cram      n + 2                                           decode; CMEM read register
 //   gemv         bankGemvCycles(rows, cols).total + 3            decode, command issue, idle detection
 //   gather       gatherCycles(words) + 2 + drain                 decode; converter register; drain = 0
 //                                                                when gather beats and CMEM words are
@@ -19,7 +22,7 @@
 //   vop          ctrlOpCycles(op, len) + 4 + drain               decode, CMEM read register, two
 //                                                                converter registers
 //   (an instruction with n, len or mask 0 is a nop)
-// beats = ceil(n × mem_bits / (dies × bus.bits)). The ld_bmem and bcast rows hold when a host word
+// beats = ceil(n × mem_bits / (dies × bus.bits)). The ld_bmem, st_bmem and bcast rows hold when a host word
 // is at least a broadcast beat (mem_bits ≥ dies × bus.bits, every preset but the seed's chip);
 // otherwise the width converter, not the bus, sets the pace and busTransferTiming below steps its
 // rules cycle by cycle (exact for every width). vop is exact when a CMEM word holds at least
@@ -40,6 +43,8 @@ export const SEQ_OVERHEAD = {
   read: 2,
   ld_bmem: 3,
   bcast: 4,
+  st_bmem: 4,
+  copy: 2,
   gemv: 3,
   gather: 2,
   vop: 4,
@@ -168,6 +173,20 @@ export function bcastCycles(p: ChipParams, n: number): InstrCycles {
   return { cycles: busTransferTiming(p, n, "cmem", "bram"), core, exact: true };
 }
 
+/** st_bmem of n CMEM words: ld_bmem's path with the CMEM read register in front. */
+export function stBmemCycles(p: ChipParams, n: number): InstrCycles {
+  if (n === 0) return { cycles: SEQ_OVERHEAD.nop, core: 0, exact: true };
+  const beats = hostWordsToBeats(p, n);
+  const core = bmemLoadCycles(p.bus, beats);
+  if (p.host_bits >= p.bus.bcast_bits) return { cycles: core + SEQ_OVERHEAD.st_bmem, core, exact: true };
+  return { cycles: busTransferTiming(p, n, "cmem", "bmem"), core, exact: true };
+}
+
+/** cp_cram of n words: one word a cycle through the CMEM read register. */
+export function cpCramCycles(n: number): InstrCycles {
+  return n === 0 ? { cycles: SEQ_OVERHEAD.nop, core: 0, exact: true } : { cycles: n + SEQ_OVERHEAD.copy, core: n, exact: true };
+}
+
 /** gemv: every bank in lockstep. */
 export function gemvInstrCycles(d: Derived, rows: number, cols: number): InstrCycles {
   const core = bankGemvCycles(d, rows, cols).total;
@@ -248,6 +267,10 @@ export function instructionCycles(p: ChipParams, d: Derived, instr: Instruction,
     }
     case "vop":
       return vopCycles(p, d, n(instr.alu), n(instr.len));
+    case "st_bmem":
+      return stBmemCycles(p, n(instr.n));
+    case "cp_cram":
+      return cpCramCycles(n(instr.n));
   }
 }
 

@@ -12,8 +12,9 @@
 //   3   rd_cmem  addr, n                                  CMEM[addr .. addr+n-1] out on m_data (tlast on the last)
 //   4   ld_bmem  bank, addr, n                            n words from s_data over the bus into BMEM of
 //                                                         `bank` from BMEM word addr (bit-contiguous)
-//   5   bcast    addr, n, bram                            CMEM[addr .. addr+n-1] over the bus into the BRAM
-//                                                         of every bank from BRAM word `bram`
+//   5   bcast    addr, n, bram, bank                      CMEM[addr .. addr+n-1] over the bus into the BRAM
+//                                                         from BRAM word `bram` of every bank (bank = 0) or
+//                                                         of bank `bank` - 1 only
 //   6   gemv     rows, cols, w_base, a_base, shift         every bank: rows dot products of cols columns
 //                                                         (see {name}_bank); results requantised by `shift`
 //                                                         into the dies' packers
@@ -21,7 +22,11 @@
 //   8   vop      alu, len, a, b, y, shift, mult, pos        vector ALU op `alu` ({name}_ctrl_valu opcodes) on
 //                                                         len elements of CMEM[a ..] (and CRAM[b ..] for
 //                                                         add, mul, rmsnorm); the result into CMEM[y ..]
-//   9..15        -                                        as nop
+//   9   st_bmem  bank, addr, n, src                       CMEM[src .. src+n-1] over the bus into BMEM of
+//                                                         `bank` from BMEM word addr (as ld_bmem, data
+//                                                         from CMEM: the chip's own K/V rows)
+//   10  cp_cram  src, dst, n                              CMEM[src .. src+n-1] into CRAM[dst ..]
+//   11..15       -                                        as nop
 // A word of s_data, m_data, CMEM and CRAM is chip.controller.mem_bits (HOST_BITS) wide; vectors are
 // bit-contiguous (element i at bit i × activation_bits from the start of the first word).
 import { UserError } from "../errors.js";
@@ -43,6 +48,8 @@ export const OPCODES = {
   gemv: 6,
   gather: 7,
   vop: 8,
+  st_bmem: 9,
+  cp_cram: 10,
 } as const;
 
 export type Opcode = keyof typeof OPCODES;
@@ -54,13 +61,21 @@ export const INSTRUCTION_FIELDS = {
   wr_cram: ["addr", "n"],
   rd_cmem: ["addr", "n"],
   ld_bmem: ["bank", "addr", "n"],
-  bcast: ["addr", "n", "bram"],
+  bcast: ["addr", "n", "bram", "bank"],
   gemv: ["rows", "cols", "w_base", "a_base", "shift"],
   gather: ["mask", "addr"],
   vop: ["alu", "len", "a", "b", "y", "shift", "mult", "pos"],
+  st_bmem: ["bank", "addr", "n", "src"],
+  cp_cram: ["src", "dst", "n"],
 } as const satisfies Record<Opcode, readonly string[]>;
 
 export type FieldOf<O extends Opcode> = (typeof INSTRUCTION_FIELDS)[O][number];
+
+/** Fields a program may leave out (encoded as 0): bcast's bank (0 = every bank). */
+interface OptionalFields {
+  bcast: "bank";
+}
+type OptionalOf<O extends Opcode> = O extends keyof OptionalFields ? OptionalFields[O] : never;
 
 /** One field of one instruction: bits [lsb +: width] of the command word. */
 export interface FieldLayout {
@@ -107,6 +122,10 @@ export interface ChipParams {
   ld_nw: number;
   /** Bits of a bank index. */
   bank_w: number;
+  /** Bits of bcast's bank select (0: every bank, k + 1: bank k): the broadcast target's low bits. */
+  sel_w: number;
+  /** Bits of cp_cram's word count (holds min(CMEM, CRAM) words). */
+  cp_nw: number;
   /** Bits of the bank's cmd_rows (holds 0 .. bmem_depth). */
   rows_w: number;
   /** Width converters: CMEM/host words → broadcast beats, gather beats → CMEM words, CMEM words → ALU beats, ALU beats → CMEM words. */
@@ -137,7 +156,12 @@ function fieldWidths(p: Omit<ChipParams, "cmd_bits" | "layout">): Record<Opcode,
     wr_cram: { addr: [p.cram_aw, "first CRAM word"], n: [p.cram_nw, "words"] },
     rd_cmem: { addr: [p.cmem_aw, "first CMEM word"], n: [p.cmem_nw, "words"] },
     ld_bmem: { bank: [p.bank_w, "bank (chip-wide index)"], addr: [b.bmem_addr_bits, "first BMEM word"], n: [p.ld_nw, "host words"] },
-    bcast: { addr: [p.cmem_aw, "first CMEM word"], n: [p.cmem_nw, "CMEM words"], bram: [b.bram_addr_bits, "first BRAM word"] },
+    bcast: {
+      addr: [p.cmem_aw, "first CMEM word"],
+      n: [p.cmem_nw, "CMEM words"],
+      bram: [b.bram_addr_bits, "first BRAM word"],
+      bank: [p.sel_w, "0: every bank's BRAM; k + 1: bank k's only"],
+    },
     gemv: {
       rows: [ic.count_w, `dot products per bank (at most ${ic.max_count})`],
       cols: [b.cols_bits, `columns (at most ${b.max_cols})`],
@@ -156,6 +180,13 @@ function fieldWidths(p: Omit<ChipParams, "cmd_bits" | "layout">): Record<Opcode,
       mult: [p.valu.mb, "requant multiplier"],
       pos: [p.valu.pos_w, "RoPE position"],
     },
+    st_bmem: {
+      bank: [p.bank_w, "bank (chip-wide index)"],
+      addr: [b.bmem_addr_bits, "first BMEM word"],
+      n: [p.cmem_nw, "CMEM words"],
+      src: [p.cmem_aw, "first CMEM word"],
+    },
+    cp_cram: { src: [p.cmem_aw, "first CMEM word"], dst: [p.cram_aw, "first CRAM word"], n: [p.cp_nw, "words"] },
   };
 }
 
@@ -215,6 +246,8 @@ export function chipParams(loaded: LoadedSpec): ChipParams {
     cram_nw: clog2(cram_depth + 1),
     ld_nw: clog2(Math.ceil((bank.bmem_depth * bank.read_bits) / host_bits) + 1),
     bank_w: Math.max(1, clog2(banks)),
+    sel_w: clog2(banks + 1),
+    cp_nw: clog2(Math.min(cmem_depth, cram_depth) + 1),
     rows_w: bank.rows_bits,
     m2b: gearbox(host_bits, bus.bcast_bits, gcd(host_bits, bus.bcast_bits)),
     b2m: gearbox(bus.bcast_bits, host_bits, gcd(host_bits, bus.bcast_bits)),
@@ -235,8 +268,10 @@ export function chipParams(loaded: LoadedSpec): ChipParams {
   return { ...base, ...instructionLayout(base) };
 }
 
-/** An instruction as the compiler / testbench writes it. */
-export type Instruction = { [O in Opcode]: { op: O } & { [F in FieldOf<O>]: number | bigint } }[Opcode];
+/** An instruction as the compiler / testbench writes it (optional fields default to 0). */
+export type Instruction = {
+  [O in Opcode]: { op: O } & { [F in Exclude<FieldOf<O>, OptionalOf<O>>]: number | bigint } & { [F in OptionalOf<O>]?: number | bigint };
+}[Opcode];
 
 /** The command word of an instruction; throws when a field does not fit its width. */
 export function encodeInstruction(p: ChipParams, instr: Instruction): bigint {
@@ -252,7 +287,7 @@ export function encodeInstruction(p: ChipParams, instr: Instruction): bigint {
 
 /** Bits of the controller's word / element counters. */
 export function controllerCountBits(p: ChipParams): number {
-  return Math.max(p.cmem_nw, p.cram_nw, p.ld_nw, p.valu.len_w, clog2(p.valu.lanes + 1), clog2(p.host_elems + 1));
+  return Math.max(p.cmem_nw, p.cram_nw, p.ld_nw, p.cp_nw, p.valu.len_w, clog2(p.valu.lanes + 1), clog2(p.host_elems + 1));
 }
 
 /** The field of an instruction, for the templates: `f_<op>_<field>` = s_cmd_tdata[lsb +: width]. */
@@ -285,6 +320,11 @@ export function controllerModule(p: ChipParams): RtlModule {
     rd_cmem_n: zext("f_rd_cmem_n", f("rd_cmem", "n"), nw),
     ld_bmem_n: zext("f_ld_bmem_n", f("ld_bmem", "n"), nw),
     bcast_n: zext("f_bcast_n", f("bcast", "n"), nw),
+    st_bmem_n: zext("f_st_bmem_n", f("st_bmem", "n"), nw),
+    cp_cram_n: zext("f_cp_cram_n", f("cp_cram", "n"), nw),
+    cp_cram_dst: zext("f_cp_cram_dst", p.cram_aw, mw),
+    st_bmem_bank: zext("f_st_bmem_bank", p.bank_w, p.bus.tgt_w),
+    st_bmem_addr: zext("f_st_bmem_addr", p.bank.bmem_addr_bits, p.bus.addr_w),
     vop_len: zext("f_vop_len", f("vop", "len"), nw),
     gm_rows: zext("gm_rows_r", p.bus.count_w, p.rows_w),
     y_units: zext("y_units", clog2(p.valu.lanes + 1), nw),
@@ -296,6 +336,8 @@ export function controllerModule(p: ChipParams): RtlModule {
     ld_bmem_addr: zext("f_ld_bmem_addr", p.bank.bmem_addr_bits, p.bus.addr_w),
     bcast_bram: zext("f_bcast_bram", p.bank.bram_addr_bits, p.bus.addr_w),
   };
+  // bcast's target: 0 (every BRAM) or {1, k + 1} (bank k's BRAM): see {name}_die.
+  if (p.bus.tgt_w !== p.sel_w + 1) throw new Error(`rtl: broadcast target (${p.bus.tgt_w} bits) is not the bank select (${p.sel_w}) and a flag`);
   return rtlModule(
     `${p.name}_controller`,
     render("rtl/controller.v.hbs", {

@@ -17,7 +17,10 @@ export interface InterconnectParams {
   bcast_bits: number;
   /** λ in cycles. */
   latency: number;
-  /** Bits of a broadcast target: 0 = BRAM of every bank, k + 1 = BMEM of bank k. */
+  /**
+   * Bits of a broadcast target: 0 = BRAM of every bank, k + 1 = BMEM of bank k, and with the top
+   * bit set, k + 1 in the low bits = BRAM of bank k only: clog2(banks + 1) + 1.
+   */
   tgt_w: number;
   /** Bits of a broadcast word address: max(bram_aw, bmem_aw). */
   addr_w: number;
@@ -86,7 +89,7 @@ export function interconnectParams(loaded: LoadedSpec): InterconnectParams {
     link_bits,
     bcast_bits,
     latency: spec.chip.bus.latency_cycles,
-    tgt_w: clog2(d.banks + 1),
+    tgt_w: clog2(d.banks + 1) + 1,
     addr_w: Math.max(bram_aw, bmem_aw),
     slot_w: Math.max(1, clog2(Math.max(bram_r, bmem_r))),
     bram_depth: bank.bram_depth,

@@ -96,11 +96,18 @@ export class ChipModel {
     return splitWords(stream, b, Math.ceil(bits / b));
   }
 
-  private busWrite(target: number, word: number, beats: readonly bigint[]): void {
+  /**
+   * A bus transfer to target 0 (every BRAM; or, with `onlyBank`, bank onlyBank's BRAM alone: the
+   * same beats, the other banks' BRAMs untouched) or k + 1 (bank k's BMEM).
+   */
+  private busWrite(target: number, word: number, beats: readonly bigint[], onlyBank?: number): void {
     const w = broadcastWrites(this.p.bus, busTransfer(this.p.bus, target, word, beats));
     for (let d = 0; d < this.p.dies; d++) {
       for (const wr of w.bram[d]!) {
-        for (let k = 0; k < this.p.banks_per_die; k++) this.bram[d * this.p.banks_per_die + k]!.set(wr.addr, wr.data);
+        for (let k = 0; k < this.p.banks_per_die; k++) {
+          const bank = d * this.p.banks_per_die + k;
+          if (onlyBank === undefined || onlyBank === bank) this.bram[bank]!.set(wr.addr, wr.data);
+        }
       }
     }
     w.bmem.forEach((ws, bank) => ws.forEach((wr) => this.bmem[bank]!.set(wr.addr, wr.data)));
@@ -179,7 +186,21 @@ export class ChipModel {
       case "bcast": {
         if (n(instr.n) === 0) return;
         const words = this.readWords(this.cmem, n(instr.addr), n(instr.n), "CMEM");
-        this.busWrite(0, n(instr.bram), this.beats(joinWords(words, hb), words.length * hb));
+        const sel = n(instr.bank ?? 0);
+        if (sel > p.banks) throw new Error(`golden chip: bcast bank select ${sel} names no bank (0: every bank, k + 1: bank k < ${p.banks})`);
+        this.busWrite(0, n(instr.bram), this.beats(joinWords(words, hb), words.length * hb), sel === 0 ? undefined : sel - 1);
+        return;
+      }
+      case "st_bmem": {
+        if (n(instr.n) === 0) return;
+        if (n(instr.bank) >= p.banks) throw new Error(`golden chip: st_bmem to bank ${n(instr.bank)} of ${p.banks}`);
+        const words = this.readWords(this.cmem, n(instr.src), n(instr.n), "CMEM");
+        this.busWrite(n(instr.bank) + 1, n(instr.addr), this.beats(joinWords(words, hb), words.length * hb));
+        return;
+      }
+      case "cp_cram": {
+        if (n(instr.n) === 0) return;
+        this.writeWords(this.cram, n(instr.dst), this.readWords(this.cmem, n(instr.src), n(instr.n), "CMEM"), "CRAM");
         return;
       }
       case "gemv": {

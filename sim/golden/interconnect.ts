@@ -3,7 +3,11 @@
 import type { InterconnectParams } from "../../generator/rtl/interconnect.js";
 import { roundShift, saturate } from "./ctrl_fixed.js";
 
-/** A beat on the broadcast bus (see {name}_die): target 0 = BRAM of every bank, k + 1 = BMEM of bank k. */
+/**
+ * A beat on the broadcast bus (see {name}_die): target 0 = BRAM of every bank, k + 1 = BMEM of bank
+ * k. (The die's third kind, BRAM of one bank, writes what target 0 writes to that bank alone: the
+ * chip's golden model, sim/golden/chip.ts, applies it so.)
+ */
 export interface BusBeat {
   target: number;
   /** Word address in the target memory. */

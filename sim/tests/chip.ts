@@ -13,6 +13,11 @@
 //               vector, a gather of some banks then of the rest
 //   chip/vop    every vector ALU op on CMEM (and CRAM) vectors, results read back
 //   chip/stall  chip/odd's program with s_data and m_data stalling 30 % of the cycles: same data
+//   chip/kv     the decode-step moves: half of each bank's rows from the host (ld_bmem), the rest
+//               appended from CMEM (st_bmem); a vector to every BRAM, then each bank but the first
+//               its own vector (bcast with a bank); gemv + gather; the gathered vector copied to
+//               CRAM (cp_cram) and added to itself (vop add), and a host vector copied to CRAM and
+//               added to another: bit-exact, every instruction's cycles as the model says
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -317,6 +322,86 @@ export function vopProgram(p: ChipParams, r: Prng, loaded: LoadedSpec): { prog: 
   return { prog: { instrs, data, stall: 0 }, ops };
 }
 
+export interface KvSetup {
+  prog: ChipProgram;
+  /** Indices of the st_bmem, one-bank bcast and cp_cram instructions. */
+  at: { st_bmem: number[]; bcast_one: number[]; cp_cram: number[] };
+}
+
+/**
+ * The decode-step data moves (see chip/kv above): st_bmem appending rows after ld_bmem, bcast to
+ * one bank, cp_cram of a vector the chip computed and of one from the host.
+ */
+export function kvProgram(p: ChipParams, r: Prng): KvSetup {
+  const b = p.bank;
+  const instrs: Instruction[] = [];
+  const data: bigint[] = [];
+  const at: KvSetup["at"] = { st_bmem: [], bcast_one: [], cp_cram: [] };
+  const rows = 2 * p.bus.per_word;
+  const cols = Math.min(b.max_cols, 2 * b.lanes * b.bram_slices + 3);
+  const align = p.bus.bmem_r > 1 ? 1 : p.bus.bmem_split;
+  const wBase = align * r.int(0, 3);
+  const src = r.int(0, 3);
+  for (let bank = 0; bank < p.banks; bank++) {
+    const img = bmemImage(p, Array.from({ length: rows }, () => Array.from({ length: cols }, () => r.signed(b.weight_bits))), cols, r).words;
+    // The first part from the host, the rest (from a beat boundary) appended from CMEM.
+    const h = align * Math.ceil(img.length / 2 / align);
+    const ld = loadBank(p, bank, wBase, img.slice(0, h));
+    instrs.push(ld.instr);
+    data.push(...ld.data);
+    const rest = hostWords(p, joinWords(img.slice(h), b.read_bits), (img.length - h) * b.read_bits);
+    instrs.push({ op: "wr_cmem", addr: src, n: rest.length });
+    data.push(...rest);
+    at.st_bmem.push(instrs.length);
+    instrs.push({ op: "st_bmem", bank, addr: wBase + h, n: rest.length, src });
+  }
+  // x to every BRAM (the bank field left out: 0), then each bank but bank 0 its own vector.
+  const aBase = r.int(0, Math.min(3, b.bram_depth - Math.ceil(cols / (b.lanes * b.bram_slices))));
+  const vec = (): bigint[] => hostWords(p, packElements(Array.from({ length: cols }, () => r.signed(p.act_bits)), p.act_bits), cols * p.act_bits);
+  const xa = r.int(0, 3);
+  const x = vec();
+  instrs.push({ op: "wr_cmem", addr: xa, n: x.length });
+  data.push(...x);
+  instrs.push({ op: "bcast", addr: xa, n: x.length, bram: aBase });
+  for (let bank = p.banks - 1; bank >= 1; bank--) {
+    const q = vec();
+    instrs.push({ op: "wr_cmem", addr: xa, n: q.length });
+    data.push(...q);
+    at.bcast_one.push(instrs.length);
+    instrs.push({ op: "bcast", addr: xa, n: q.length, bram: aBase, bank: bank + 1 });
+  }
+  instrs.push({ op: "gemv", rows, cols, w_base: wBase, a_base: aBase, shift: r.int(2, 6) });
+  const ya = xa + x.length + r.int(0, 2);
+  instrs.push({ op: "gather", mask: (1n << BigInt(p.banks)) - 1n, addr: ya });
+  const gWords = Math.ceil((p.banks_per_die * Math.ceil(rows / p.bus.per_word) * p.bus.bcast_bits) / p.host_bits);
+  instrs.push({ op: "rd_cmem", addr: ya, n: gWords });
+  // The gathered vector (whole words) to CRAM, then y + y on the ALU.
+  const n1 = Math.min(gWords, p.cram_depth - 1, Math.floor(p.ctrl.maxLen / p.host_elems));
+  const cd = r.int(0, p.cram_depth - n1);
+  at.cp_cram.push(instrs.length);
+  instrs.push({ op: "cp_cram", src: ya, dst: cd, n: n1 });
+  const za = ya + gWords + 1;
+  const op = (y: number, a: number, bb: number, len: number): Instruction => ({ op: "vop", alu: CTRL_OPCODES.add, len, a, b: bb, y, shift: 0, mult: 0, pos: 0 });
+  instrs.push(op(za, ya, cd, n1 * p.host_elems));
+  instrs.push({ op: "rd_cmem", addr: za, n: n1 });
+  // A host vector to CRAM through CMEM, added to another: every CRAM word it can hold but one.
+  const ua = za + p.cram_depth + 1;
+  const n2 = Math.min(p.cram_depth - 1, Math.floor(p.ctrl.maxLen / p.host_elems), Math.floor((p.cmem_depth - ua) / 2));
+  const u = Array.from({ length: n2 }, () => r.bits(p.host_bits));
+  const v = Array.from({ length: n2 }, () => r.bits(p.host_bits));
+  instrs.push({ op: "wr_cmem", addr: ua, n: n2 }, { op: "wr_cmem", addr: ua + n2, n: n2 });
+  data.push(...u, ...v);
+  const cd2 = r.int(0, p.cram_depth - n2);
+  at.cp_cram.push(instrs.length);
+  instrs.push({ op: "cp_cram", src: ua + n2, dst: cd2, n: n2 });
+  // n = 0: one-cycle nops.
+  instrs.push({ op: "cp_cram", src: 0, dst: 0, n: 0 }, { op: "st_bmem", bank: 0, addr: 0, n: 0, src: 0 });
+  instrs.push(op(za, ua, cd2, n2 * p.host_elems));
+  instrs.push({ op: "rd_cmem", addr: za, n: n2 });
+  instrs.push({ op: "nop" });
+  return { prog: { instrs, data, stall: 0 }, at };
+}
+
 function gcd(a: number, b: number): number {
   return b === 0 ? a : gcd(b, a % b);
 }
@@ -445,6 +530,26 @@ export const chipTests: SimTest[] = [
       const setup = oddSetup(p, r);
       const res = await runProgram(await built(ctx), ctx.loaded, { ...setup.prog, stall: 30 }, ctx, "chip_stall");
       return [dataCheck("chip/stall", res, ctx.seed)];
+    },
+  },
+  {
+    name: "chip/kv",
+    description:
+      "st_bmem appending rows after ld_bmem, bcast to one bank's BRAM, cp_cram of a computed and of a host vector, then gemv + gather and vop add: bit-exact, every instruction's cycles as the model says",
+    async run(ctx) {
+      const p = chipParams(ctx.loaded);
+      const r = prng(ctx.seed).fork("chip/kv");
+      const setup = kvProgram(p, r);
+      const res = await runProgram(await built(ctx), ctx.loaded, setup.prog, ctx, "chip_kv");
+      const speed = res.sim_cycles_per_s;
+      const checks: SimCheck[] = [dataCheck("chip/kv.data", res, ctx.seed, allCyclesMessages(setup.prog, res))];
+      checks.push(cycleCheck("chip/kv.st_bmem", res, setup.at.st_bmem[0]!, speed));
+      for (const i of setup.at.bcast_one.slice(0, 1)) checks.push(cycleCheck("chip/kv.bcast_one_bank", res, i, speed));
+      for (const i of setup.at.cp_cram) {
+        const instr = setup.prog.instrs[i];
+        checks.push(cycleCheck(`chip/kv.cp_cram (${instr?.op === "cp_cram" ? Number(instr.n) : 0} words)`, res, i, speed));
+      }
+      return checks;
     },
   },
 ];

@@ -3,7 +3,19 @@
 // (bank GEMV → requantise → pack → gather) against the plain matrix product.
 import { describe, expect, it } from "vitest";
 import { broadcastCycles, bmemLoadCycles } from "../../generator/model/cycles-bus.js";
-import { bcastCycles, busTransferTiming, gatherInstrCycles, gearboxDrain, ldBmemCycles, programCycles, SEQ_OVERHEAD, vopCycles } from "../../generator/model/cycles-chip.js";
+import {
+  bcastCycles,
+  busTransferTiming,
+  cpCramCycles,
+  gatherInstrCycles,
+  gearboxDrain,
+  instructionCycles,
+  ldBmemCycles,
+  programCycles,
+  SEQ_OVERHEAD,
+  stBmemCycles,
+  vopCycles,
+} from "../../generator/model/cycles-chip.js";
 import { ctrlOpCycles, ctrlShape } from "../../generator/model/cycles-controller.js";
 import { chipParams, encodeInstruction, OPCODES, type Instruction } from "../../generator/rtl/chip.js";
 import { CTRL_OPCODES } from "../../generator/rtl/ctrl_valu.js";
@@ -42,6 +54,20 @@ describe("instruction encoding", () => {
     expect(w).toBe(6n | (16n << 4n) | (1024n << 12n) | (3n << 23n) | (2n << 35n) | (5n << 42n));
     expect(() => encodeInstruction(p, { op: "gemv", rows: 256, cols: 1, w_base: 0, a_base: 0, shift: 0 })).toThrow(/rows = 256 does not fit 8 bits/);
   });
+
+  it("tiny: bcast keeps its all-banks encoding (bank left out = 0) and takes bank k + 1 in [33:30]; st_bmem and cp_cram", () => {
+    const p = chipParams(tiny);
+    // bcast addr [12:4], n [22:13], bram [29:23], bank [33:30].
+    const all = 5n | (7n << 4n) | (3n << 13n) | (2n << 23n);
+    expect(encodeInstruction(p, { op: "bcast", addr: 7, n: 3, bram: 2 })).toBe(all);
+    expect(encodeInstruction(p, { op: "bcast", addr: 7, n: 3, bram: 2, bank: 0 })).toBe(all);
+    expect(encodeInstruction(p, { op: "bcast", addr: 7, n: 3, bram: 2, bank: 8 })).toBe(all | (8n << 30n));
+    expect(() => encodeInstruction(p, { op: "bcast", addr: 0, n: 1, bram: 0, bank: 16 })).toThrow(/bank = 16 does not fit 4 bits/);
+    // st_bmem bank [6:4], addr [18:7], n [28:19], src [37:29]; cp_cram src [12:4], dst [17:13], n [23:18].
+    expect(encodeInstruction(p, { op: "st_bmem", bank: 5, addr: 100, n: 6, src: 9 })).toBe(9n | (5n << 4n) | (100n << 7n) | (6n << 19n) | (9n << 29n));
+    expect(encodeInstruction(p, { op: "cp_cram", src: 17, dst: 3, n: 31 })).toBe(10n | (17n << 4n) | (3n << 13n) | (31n << 18n));
+    expect(p.cmd_bits).toBe(96);
+  });
 });
 
 describe("chip cycle model", () => {
@@ -56,6 +82,23 @@ describe("chip cycle model", () => {
     expect(programCycles(p, tiny.derived, prog).map((c) => c.cycles)).toEqual([2057, 23]);
   });
 
+  it("tiny by hand: st_bmem of 6 words = λ 4 + 6 beats × 2 BMEM words + 2 + 4; bcast to one bank = to all; cp_cram of 31 words = 33", () => {
+    const p = chipParams(tiny);
+    expect(stBmemCycles(p, 6).cycles).toBe(4 + 12 + 2 + 4);
+    expect(ldBmemCycles(p, 6).cycles + 1).toBe(stBmemCycles(p, 6).cycles);
+    const one = instructionCycles(p, tiny.derived, { op: "bcast", addr: 0, n: 3, bram: 0, bank: 4 });
+    expect(one.cycles).toBe(4 + 3 + 2 + 4);
+    expect(one).toEqual(instructionCycles(p, tiny.derived, { op: "bcast", addr: 0, n: 3, bram: 0 }));
+    expect(cpCramCycles(31).cycles).toBe(33);
+    expect(instructionCycles(p, tiny.derived, { op: "cp_cram", src: 0, dst: 0, n: 0 }).cycles).toBe(1);
+    expect(instructionCycles(p, tiny.derived, { op: "st_bmem", bank: 0, addr: 0, n: 0, src: 0 }).cycles).toBe(1);
+  });
+
+  it("fpga-ice40 by hand: st_bmem of 4 words (16-bit words = beats, λ 2, a BMEM word a beat) = 2 + 4 + 2 + 4", () => {
+    const p = chipParams(ice40);
+    expect(stBmemCycles(p, 4).cycles).toBe(12);
+  });
+
   it("the closed forms equal the stepped converter model when a host word is at least a beat", () => {
     for (const loaded of [tiny, ice40]) {
       const p = chipParams(loaded);
@@ -63,6 +106,7 @@ describe("chip cycle model", () => {
         const beats = Math.ceil((n * p.host_bits) / p.bus.bcast_bits);
         expect(busTransferTiming(p, n, "cmem", "bram")).toBe(broadcastCycles(p.bus, beats) + SEQ_OVERHEAD.bcast);
         expect(busTransferTiming(p, n, "host", "bmem")).toBe(bmemLoadCycles(p.bus, beats) + SEQ_OVERHEAD.ld_bmem);
+        expect(busTransferTiming(p, n, "cmem", "bmem")).toBe(bmemLoadCycles(p.bus, beats) + SEQ_OVERHEAD.st_bmem);
       }
     }
   });
@@ -106,6 +150,43 @@ describe("chip golden model", () => {
     const words = m.hostOut.map((o) => o.data);
     const elems = unpackElements(joinWords(words, p.host_bits), p.act_bits, setup.natural!.length).map((v) => BigInt.asUintN(p.act_bits, v));
     expect(elems).toEqual(setup.natural);
+  });
+
+  it.each([
+    ["tiny", tiny],
+    ["fpga-ice40", ice40],
+    ["variant", chipVariant()],
+  ])("%s: st_bmem writes BMEM as ld_bmem does with the same words; bcast to bank k writes only k's BRAM; cp_cram copies CMEM to CRAM", (_, loaded) => {
+    const p = chipParams(loaded);
+    const r = prng(5);
+    const words = Array.from({ length: 5 }, () => r.bits(p.host_bits));
+    const host = new ChipModel(p);
+    host.send(words);
+    host.run({ op: "ld_bmem", bank: p.banks - 1, addr: 2 * p.bus.bmem_split, n: words.length });
+    const chip = new ChipModel(p);
+    chip.send(words);
+    chip.run({ op: "wr_cmem", addr: 3, n: words.length });
+    chip.run({ op: "st_bmem", bank: p.banks - 1, addr: 2 * p.bus.bmem_split, n: words.length, src: 3 });
+    expect([...chip.bmem[p.banks - 1]!.entries()]).toEqual([...host.bmem[p.banks - 1]!.entries()]);
+    expect(chip.bmem[p.banks - 1]!.size).toBeGreaterThan(0);
+    for (let k = 0; k < p.banks - 1; k++) expect(chip.bmem[k]!.size).toBe(0);
+    // bcast to every bank, then bank k's own vector: the others keep the first.
+    const x = Array.from({ length: 2 }, () => r.bits(p.host_bits));
+    const q = Array.from({ length: 2 }, () => r.bits(p.host_bits));
+    chip.send([...x, ...q]);
+    chip.run({ op: "wr_cmem", addr: 0, n: 2 });
+    chip.run({ op: "wr_cmem", addr: 2, n: 2 });
+    chip.run({ op: "bcast", addr: 0, n: 2, bram: 1 });
+    const before = chip.bram.map((m) => [...m.entries()]);
+    const k = p.banks - 1;
+    chip.run({ op: "bcast", addr: 2, n: 2, bram: 1, bank: k + 1 });
+    chip.bram.forEach((m, b) => {
+      if (b === k) expect([...m.entries()]).not.toEqual(before[b]);
+      else expect([...m.entries()]).toEqual(before[b]);
+    });
+    expect(() => chip.run({ op: "bcast", addr: 0, n: 1, bram: 0, bank: p.banks + 1 })).toThrow(/names no bank/);
+    chip.run({ op: "cp_cram", src: 2, dst: 1, n: 2 });
+    expect(chip.cram.slice(0, 4)).toEqual([undefined, q[0], q[1], undefined]);
   });
 
   it("refuses a gather of banks that have no results (the chip would wait for ever)", () => {
