@@ -155,31 +155,36 @@ export function busTransferTiming(p: ChipParams, words: number, source: "host" |
   throw new Error("busTransferTiming: no end");
 }
 
-/** ld_bmem of n host words. */
-export function ldBmemCycles(p: ChipParams, n: number): InstrCycles {
+type BusInstr = "ld_bmem" | "bcast" | "st_bmem";
+
+/**
+ * An instruction that moves n words over the broadcast bus: the bus transfer's formula (`core`)
+ * plus the sequencer's overhead when a word is at least a beat; otherwise the width converter sets
+ * the pace and busTransferTiming steps it.
+ */
+function busInstrCycles(p: ChipParams, n: number, kind: BusInstr): InstrCycles {
   if (n === 0) return { cycles: SEQ_OVERHEAD.nop, core: 0, exact: true };
   const beats = hostWordsToBeats(p, n);
-  const core = bmemLoadCycles(p.bus, beats);
-  if (p.host_bits >= p.bus.bcast_bits) return { cycles: core + SEQ_OVERHEAD.ld_bmem, core, exact: true };
-  return { cycles: busTransferTiming(p, n, "host", "bmem"), core, exact: true };
+  const core = kind === "bcast" ? broadcastCycles(p.bus, beats) : bmemLoadCycles(p.bus, beats);
+  if (p.host_bits >= p.bus.bcast_bits) return { cycles: core + SEQ_OVERHEAD[kind], core, exact: true };
+  const source = kind === "ld_bmem" ? "host" : "cmem";
+  const target = kind === "bcast" ? "bram" : "bmem";
+  return { cycles: busTransferTiming(p, n, source, target), core, exact: true };
+}
+
+/** ld_bmem of n host words. */
+export function ldBmemCycles(p: ChipParams, n: number): InstrCycles {
+  return busInstrCycles(p, n, "ld_bmem");
 }
 
 /** bcast of n CMEM words. */
 export function bcastCycles(p: ChipParams, n: number): InstrCycles {
-  if (n === 0) return { cycles: SEQ_OVERHEAD.nop, core: 0, exact: true };
-  const beats = hostWordsToBeats(p, n);
-  const core = broadcastCycles(p.bus, beats);
-  if (p.host_bits >= p.bus.bcast_bits) return { cycles: core + SEQ_OVERHEAD.bcast, core, exact: true };
-  return { cycles: busTransferTiming(p, n, "cmem", "bram"), core, exact: true };
+  return busInstrCycles(p, n, "bcast");
 }
 
 /** st_bmem of n CMEM words: ld_bmem's path with the CMEM read register in front. */
 export function stBmemCycles(p: ChipParams, n: number): InstrCycles {
-  if (n === 0) return { cycles: SEQ_OVERHEAD.nop, core: 0, exact: true };
-  const beats = hostWordsToBeats(p, n);
-  const core = bmemLoadCycles(p.bus, beats);
-  if (p.host_bits >= p.bus.bcast_bits) return { cycles: core + SEQ_OVERHEAD.st_bmem, core, exact: true };
-  return { cycles: busTransferTiming(p, n, "cmem", "bmem"), core, exact: true };
+  return busInstrCycles(p, n, "st_bmem");
 }
 
 /** cp_cram of n words: one word a cycle through the CMEM read register. */

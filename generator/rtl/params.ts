@@ -2,6 +2,7 @@
 // parameters. Templates only print these; the golden model and the testbenches read them too.
 import { UserError } from "../errors.js";
 import { bankGeometry } from "../model/cycles.js";
+import { clog2 } from "../model/cycles-controller.js";
 import type { LoadedSpec } from "../spec/load.js";
 
 export interface BankParams {
@@ -45,12 +46,8 @@ export interface BankParams {
   gemv_latency: number;
 }
 
-/** ceil(log2(n)) for n ≥ 1, as Verilog's $clog2. */
-export function clog2(n: number): number {
-  let bits = 0;
-  while (2 ** bits < n) bits++;
-  return bits;
-}
+/** ceil(log2(n)) for n ≥ 1, as Verilog's $clog2 (one definition, in the controller's cycle model). */
+export { clog2 };
 
 export function bankParams(loaded: LoadedSpec): BankParams {
   const { spec, derived } = loaded;
