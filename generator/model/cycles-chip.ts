@@ -187,6 +187,17 @@ export function stBmemCycles(p: ChipParams, n: number): InstrCycles {
   return busInstrCycles(p, n, "st_bmem");
 }
 
+/**
+ * st_vt of n kv_bits fields: the bus transfer of the words that hold them, then one field a cycle
+ * into BMEM at the die. PROVISIONAL until the RTL lands (exact: false).
+ */
+export function stVtCycles(p: ChipParams, n: number): InstrCycles {
+  if (n === 0) return { cycles: SEQ_OVERHEAD.nop, core: 0, exact: true };
+  const words = Math.ceil((n * p.bank.kv_bits) / p.host_bits);
+  const bus = busInstrCycles(p, words, "st_bmem");
+  return { cycles: bus.cycles + n, core: bus.core + n, exact: false };
+}
+
 /** cp_cram of n words: one word a cycle through the CMEM read register. */
 export function cpCramCycles(n: number): InstrCycles {
   return n === 0 ? { cycles: SEQ_OVERHEAD.nop, core: 0, exact: true } : { cycles: n + SEQ_OVERHEAD.copy, core: n, exact: true };
@@ -276,6 +287,8 @@ export function instructionCycles(p: ChipParams, d: Derived, instr: Instruction,
       return stBmemCycles(p, n(instr.n));
     case "cp_cram":
       return cpCramCycles(n(instr.n));
+    case "st_vt":
+      return stVtCycles(p, n(instr.n));
   }
 }
 

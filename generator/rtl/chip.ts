@@ -15,9 +15,11 @@
 //   5   bcast    addr, n, bram, bank                      CMEM[addr .. addr+n-1] over the bus into the BRAM
 //                                                         from BRAM word `bram` of every bank (bank = 0) or
 //                                                         of bank `bank` - 1 only
-//   6   gemv     rows, cols, w_base, a_base, shift         every bank: rows dot products of cols columns
-//                                                         (see {name}_bank); results requantised by `shift`
-//                                                         into the dies' packers
+//   6   gemv     rows, cols, w_base, a_base, shift,       the banks in `mask` (bit k: bank k): rows dot
+//                kv, mask                                 products of cols columns (see {name}_bank) of
+//                                                         weight_bits fields (kv = 0) or kv_bits fields
+//                                                         (kv = 1: K rows, V^T rows); results requantised by
+//                                                         `shift` into those banks' packers
 //   7   gather   mask, addr                               the masked banks' packed results into CMEM[addr ..]
 //   8   vop      alu, len, a, b, y, shift, mult, pos        vector ALU op `alu` ({name}_ctrl_valu opcodes) on
 //                                                         len elements of CMEM[a ..] (and CRAM[b ..] for
@@ -26,7 +28,12 @@
 //                                                         `bank` from BMEM word addr (as ld_bmem, data
 //                                                         from CMEM: the chip's own K/V rows)
 //   10  cp_cram  src, dst, n                              CMEM[src .. src+n-1] into CRAM[dst ..]
-//   11..15       -                                        as nop
+//   11  st_vt    bank, addr, stride, field, n, src        the first n kv_bits fields of the bit stream from
+//                                                         CMEM[src] into BMEM of `bank`: field e into word
+//                                                         addr + e × stride at bits [field × kv_bits +:
+//                                                         kv_bits], the word's other bits kept (a column
+//                                                         of V^T: the chip's own V append)
+//   12..15       -                                        as nop
 // A word of s_data, m_data, CMEM and CRAM is chip.controller.mem_bits (HOST_BITS) wide; vectors are
 // bit-contiguous (element i at bit i × activation_bits from the start of the first word).
 import { UserError } from "../errors.js";
@@ -50,6 +57,7 @@ export const OPCODES = {
   vop: 8,
   st_bmem: 9,
   cp_cram: 10,
+  st_vt: 11,
 } as const;
 
 export type Opcode = keyof typeof OPCODES;
@@ -62,18 +70,20 @@ export const INSTRUCTION_FIELDS = {
   rd_cmem: ["addr", "n"],
   ld_bmem: ["bank", "addr", "n"],
   bcast: ["addr", "n", "bram", "bank"],
-  gemv: ["rows", "cols", "w_base", "a_base", "shift"],
+  gemv: ["rows", "cols", "w_base", "a_base", "shift", "kv", "mask"],
   gather: ["mask", "addr"],
   vop: ["alu", "len", "a", "b", "y", "shift", "mult", "pos"],
   st_bmem: ["bank", "addr", "n", "src"],
   cp_cram: ["src", "dst", "n"],
+  st_vt: ["bank", "addr", "stride", "field", "n", "src"],
 } as const satisfies Record<Opcode, readonly string[]>;
 
 export type FieldOf<O extends Opcode> = (typeof INSTRUCTION_FIELDS)[O][number];
 
-/** Fields a program may leave out (encoded as 0): bcast's bank (0 = every bank). */
+/** Fields a program may leave out: bcast's bank (0 = every bank), gemv's kv (0 = weights) and mask (every bank). */
 interface OptionalFields {
   bcast: "bank";
+  gemv: "kv" | "mask";
 }
 type OptionalOf<O extends Opcode> = O extends keyof OptionalFields ? OptionalFields[O] : never;
 
@@ -126,6 +136,8 @@ export interface ChipParams {
   sel_w: number;
   /** Bits of cp_cram's word count (holds min(CMEM, CRAM) words). */
   cp_nw: number;
+  /** Bits of st_vt's field count (holds 0 .. BMEM words). */
+  vt_nw: number;
   /** Bits of the bank's cmd_rows (holds 0 .. bmem_depth). */
   rows_w: number;
   /** Width converters: CMEM/host words → broadcast beats, gather beats → CMEM words, CMEM words → ALU beats, ALU beats → CMEM words. */
@@ -168,6 +180,8 @@ function fieldWidths(p: Omit<ChipParams, "cmd_bits" | "layout">): Record<Opcode,
       w_base: [b.bmem_addr_bits, "BMEM word of row 0"],
       a_base: [b.bram_addr_bits, "BRAM word of the activations"],
       shift: [ic.shift_w, "requantisation shift of the results"],
+      kv: [1, "0: weight_bits fields; 1: kv_bits fields (K and V^T rows)"],
+      mask: [p.banks, "banks that run it (bit k: bank k)"],
     },
     gather: { mask: [p.banks, "banks to drain (bit k: bank k)"], addr: [p.cmem_aw, "first CMEM word"] },
     vop: {
@@ -187,6 +201,14 @@ function fieldWidths(p: Omit<ChipParams, "cmd_bits" | "layout">): Record<Opcode,
       src: [p.cmem_aw, "first CMEM word"],
     },
     cp_cram: { src: [p.cmem_aw, "first CMEM word"], dst: [p.cram_aw, "first CRAM word"], n: [p.cp_nw, "words"] },
+    st_vt: {
+      bank: [p.bank_w, "bank (chip-wide index)"],
+      addr: [b.bmem_addr_bits, "BMEM word of field 0"],
+      stride: [b.bmem_addr_bits, "BMEM words from one field's word to the next"],
+      field: [Math.max(1, clog2(b.kv_per_word)), `field of the word (0 .. ${b.kv_per_word - 1})`],
+      n: [p.vt_nw, "kv_bits fields"],
+      src: [p.cmem_aw, "first CMEM word"],
+    },
   };
 }
 
@@ -248,6 +270,7 @@ export function chipParams(loaded: LoadedSpec): ChipParams {
     bank_w: Math.max(1, clog2(banks)),
     sel_w: clog2(banks + 1),
     cp_nw: clog2(Math.min(cmem_depth, cram_depth) + 1),
+    vt_nw: clog2(bank.bmem_depth + 1),
     rows_w: bank.rows_bits,
     m2b: gearbox(host_bits, bus.bcast_bits, gcd(host_bits, bus.bcast_bits)),
     b2m: gearbox(bus.bcast_bits, host_bits, gcd(host_bits, bus.bcast_bits)),
@@ -274,9 +297,14 @@ export type Instruction = {
 }[Opcode];
 
 /** The command word of an instruction; throws when a field does not fit its width. */
+/** The banks a gemv runs on: its mask, every bank when left out. */
+export function gemvMask(p: ChipParams, instr: Extract<Instruction, { op: "gemv" }>): bigint {
+  return instr.mask === undefined ? (1n << BigInt(p.banks)) - 1n : BigInt(instr.mask);
+}
+
 export function encodeInstruction(p: ChipParams, instr: Instruction): bigint {
   let word = BigInt(OPCODES[instr.op]);
-  const fields = instr as unknown as Record<string, number | bigint>;
+  const fields = (instr.op === "gemv" ? { ...instr, mask: gemvMask(p, instr) } : instr) as unknown as Record<string, number | bigint>;
   for (const f of p.layout.filter((l) => l.op === instr.op)) {
     const v = BigInt(fields[f.field] ?? 0);
     if (v < 0n || v >= 1n << BigInt(f.width)) throw new Error(`${instr.op}.${f.field} = ${v} does not fit ${f.width} bits`);

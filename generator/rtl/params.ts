@@ -9,6 +9,10 @@ export interface BankParams {
   /** Module-name prefix (spec.name). */
   name: string;
   weight_bits: number;
+  /** Bits per KV-cache element (numerics.kv_bits): the field width of a gemv with kv = 1. */
+  kv_bits: number;
+  /** KV elements per BMEM word: read_bits / kv_bits. */
+  kv_per_word: number;
   act_bits: number;
   acc_bits: number;
   /** Bits per BMEM word. */
@@ -77,6 +81,8 @@ export function bankParams(loaded: LoadedSpec): BankParams {
   return {
     name: spec.name,
     weight_bits: g.weight_bits,
+    kv_bits: spec.numerics.kv_bits,
+    kv_per_word: Math.floor(g.read_bits / spec.numerics.kv_bits),
     act_bits,
     acc_bits,
     read_bits: g.read_bits,

@@ -3,7 +3,7 @@
 // with the RTL; built on the block golden models (sim/golden/{mac,interconnect,ctrl_*}.ts): a GEMV
 // is the bank's dot products (wrapped to accumulator_bits), requantised and packed by the die's
 // packers; a gather joins the dies' words as the interconnect does; vop is the ALU's golden op.
-import type { ChipParams, Instruction } from "../../generator/rtl/chip.js";
+import { gemvMask, type ChipParams, type Instruction } from "../../generator/rtl/chip.js";
 import { CTRL_OPCODES } from "../../generator/rtl/ctrl_valu.js";
 import { goldenAdd, goldenMax, goldenMul, goldenRequant, goldenSum } from "./ctrl_elementwise.js";
 import { saturate } from "./ctrl_fixed.js";
@@ -113,10 +113,15 @@ export class ChipModel {
     w.bmem.forEach((ws, bank) => ws.forEach((wr) => this.bmem[bank]!.set(wr.addr, wr.data)));
   }
 
-  /** One bank's GEMV results (accumulator values, wrapped), from its memories as they are now. */
-  bankGemv(bank: number, rows: number, cols: number, wBase: number, aBase: number): bigint[] {
+  /**
+   * One bank's GEMV results (accumulator values, wrapped), from its memories as they are now: rows
+   * of weight_bits fields, or of kv_bits fields when `kv`.
+   */
+  bankGemv(bank: number, rows: number, cols: number, wBase: number, aBase: number, kv = false): bigint[] {
     const b = this.p.bank;
-    const wpr = Math.ceil(cols / b.weights_per_word);
+    const perWord = kv ? b.kv_per_word : b.weights_per_word;
+    const bits = kv ? b.kv_bits : b.weight_bits;
+    const wpr = Math.ceil(cols / perWord);
     const perBram = b.bram_slices * b.lanes;
     const acts = Array.from({ length: cols }, (_, c) =>
       signedField(defined(this.bram[bank]!.get(aBase + Math.floor(c / perBram)), `BRAM ${bank}`), c % perBram, b.act_bits),
@@ -124,8 +129,8 @@ export class ChipModel {
     return Array.from({ length: rows }, (_, r) => {
       let acc = 0n;
       for (let c = 0; c < cols; c++) {
-        const word = defined(this.bmem[bank]!.get(wBase + r * wpr + Math.floor(c / b.weights_per_word)), `BMEM ${bank}`);
-        acc += signedField(word, c % b.weights_per_word, b.weight_bits) * acts[c]!;
+        const word = defined(this.bmem[bank]!.get(wBase + r * wpr + Math.floor(c / perWord)), `BMEM ${bank}`);
+        acc += signedField(word, c % perWord, bits) * acts[c]!;
       }
       return wrap(acc, b.acc_bits).value;
     });
@@ -198,6 +203,25 @@ export class ChipModel {
         this.busWrite(n(instr.bank) + 1, n(instr.addr), this.beats(joinWords(words, hb), words.length * hb));
         return;
       }
+      case "st_vt": {
+        const count = n(instr.n);
+        if (count === 0) return;
+        const bank = n(instr.bank);
+        if (bank >= p.banks) throw new Error(`golden chip: st_vt to bank ${bank} of ${p.banks}`);
+        const kb = p.bank.kv_bits;
+        const field = n(instr.field);
+        if (field >= p.bank.kv_per_word) throw new Error(`golden chip: st_vt field ${field} of a ${p.bank.kv_per_word}-field word`);
+        const words = this.readWords(this.cmem, n(instr.src), Math.ceil((count * kb) / hb), "CMEM");
+        const fields = splitWords(joinWords(words, hb), kb, count);
+        const at = BigInt(field * kb);
+        fields.forEach((f, e) => {
+          const addr = n(instr.addr) + e * n(instr.stride);
+          if (addr >= p.bank.bmem_depth) throw new Error(`golden chip: st_vt BMEM address ${addr} out of range`);
+          const old = defined(this.bmem[bank]!.get(addr), `BMEM ${bank}[${addr}] (st_vt keeps its other fields)`);
+          this.bmem[bank]!.set(addr, (old & ~(mask(kb) << at)) | (f << at));
+        });
+        return;
+      }
       case "cp_cram": {
         if (n(instr.n) === 0) return;
         this.writeWords(this.cram, n(instr.dst), this.readWords(this.cmem, n(instr.src), n(instr.n), "CMEM"), "CRAM");
@@ -205,8 +229,10 @@ export class ChipModel {
       }
       case "gemv": {
         const rows = n(instr.rows);
+        const on = gemvMask(p, instr);
         for (let bank = 0; bank < p.banks; bank++) {
-          const results = this.bankGemv(bank, rows, n(instr.cols), n(instr.w_base), n(instr.a_base));
+          if (((on >> BigInt(bank)) & 1n) === 0n) continue;
+          const results = this.bankGemv(bank, rows, n(instr.cols), n(instr.w_base), n(instr.a_base), n(instr.kv ?? 0) === 1);
           // A GEMV of 0 rows leaves nothing in the packer.
           if (rows > 0) {
             this.pending[bank]!.push(results);
@@ -232,11 +258,10 @@ export class ChipModel {
         });
         const beats = gatherBeats(p.bus, results, on, shift ?? 0);
         const link = p.bus.link_bits;
-        const stream = joinWords(
-          beats.map((b) => joinWords(b.words.map((w, d) => (b.keep[d] ? w : 0n)), link)),
-          p.bus.bcast_bits,
-        );
-        const bits = beats.length * p.bus.bcast_bits;
+        // The controller compacts each beat: only the words of dies that sent one, in die order.
+        const kept = beats.flatMap((b) => b.words.filter((_, d) => b.keep[d]));
+        const stream = joinWords(kept, link);
+        const bits = kept.length * link;
         this.writeWords(this.cmem, n(instr.addr), splitWords(stream, hb, Math.ceil(bits / hb)), "CMEM");
         return;
       }
