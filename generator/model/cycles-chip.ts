@@ -78,6 +78,33 @@ export function gearboxDrain(inp: number, out: number, beats: number, units: num
   return beats + (collide ? 1 : 0);
 }
 
+/**
+ * Cycles from a width converter's first input edge to its last output edge when input beat i
+ * carries units[i] units, the beats are offered back to back and the sink is always ready: the
+ * rules of templates/rtl/gearbox.v.hbs stepped edge by edge (gearboxDrain is the closed form for
+ * full beats).
+ */
+export function gearboxSteps(inp: number, out: number, units: readonly number[]): number {
+  let cnt = 0;
+  let fin = false;
+  let next = 0;
+  for (let edge = 0; edge < 10_000_000; edge++) {
+    const outValid = cnt >= out || (fin && cnt > 0);
+    const outLast = fin && cnt <= out;
+    const inReady = !fin && cnt <= inp + out;
+    if (outValid && outLast) return edge;
+    const rest = outValid ? (cnt >= out ? cnt - out : 0) : cnt;
+    if (next < units.length && inReady) {
+      cnt = rest + units[next]!;
+      next++;
+      if (next === units.length) fin = true;
+    } else {
+      cnt = rest;
+    }
+  }
+  throw new Error("gearboxSteps: no end");
+}
+
 /** Broadcast beats of n host words. */
 export function hostWordsToBeats(p: ChipParams, n: number): number {
   return Math.ceil((n * p.host_bits) / p.bus.bcast_bits);
@@ -89,11 +116,20 @@ export function hostWordsToBeats(p: ChipParams, n: number): number {
  * offered) and the die (DieRAM FIFO; a beat split into BMEM words takes one cycle per word).
  * Returns the instruction's cycles: accept edge to the edge that can accept the next one.
  */
-export function busTransferTiming(p: ChipParams, words: number, source: "host" | "cmem", target: "bram" | "bmem"): number {
+export function busTransferTiming(
+  p: ChipParams,
+  words: number,
+  source: "host" | "cmem",
+  target: "bram" | "bmem",
+  beatCycles?: (beat: number) => number,
+): number {
   if (words === 0) return SEQ_OVERHEAD.nop;
   const g = p.m2b;
   const total = words * g.in_units;
-  const split = target === "bmem" ? p.bus.bmem_split : 1;
+  // Cycles the die holds beat k on its write port (a split BMEM beat: one per word).
+  const holds = beatCycles ?? ((): number => (target === "bmem" ? p.bus.bmem_split : 1));
+  let readBack = 0; // beats read back from DieRAM so far
+  let split = 1; // cycles of the beat on the write port
   const depth = p.bus.dieram_depth;
   const lambda = p.bus.latency;
   // Cycle 0 is the cycle after the accept edge (t0 + 1).
@@ -121,6 +157,7 @@ export function busTransferTiming(p: ChipParams, words: number, source: "host" |
     const take: boolean = srcOffer && inReady;
     const p2done: boolean = !(p2 && split > 1 && part !== split - 1);
     const dieRe: boolean = used > 0 && (!p2 || p2done);
+    const nextSplit = dieRe ? holds(readBack) : split;
     // ---- the edge ending cycle c
     if (source === "cmem") {
       const re: boolean = left > 0 && (!pv || take);
@@ -143,6 +180,11 @@ export function busTransferTiming(p: ChipParams, words: number, source: "host" |
     }
     if (p2 && split > 1) part = part === split - 1 ? 0 : part + 1;
     p2 = dieRe ? true : p2done ? false : p2;
+    if (dieRe) {
+      readBack++;
+      split = nextSplit;
+      part = 0;
+    }
     used = used + (pass ? 1 : 0) - (dieRe ? 1 : 0);
     // ---- done: the last beat passed and the die is idle in cycle c + 1
     if (busDone && used === 0 && !p2) {
@@ -194,8 +236,11 @@ export function stBmemCycles(p: ChipParams, n: number): InstrCycles {
 export function stVtCycles(p: ChipParams, n: number): InstrCycles {
   if (n === 0) return { cycles: SEQ_OVERHEAD.nop, core: 0, exact: true };
   const words = Math.ceil((n * p.bank.kv_bits) / p.host_bits);
-  const bus = busInstrCycles(p, words, "st_bmem");
-  return { cycles: bus.cycles + n, core: bus.core + n, exact: false };
+  const fpb = p.bus.bcast_bits / p.bank.kv_bits;
+  // Beat k holds the die for the fields of the count it carries (at least one cycle).
+  const holds = (k: number): number => Math.max(1, Math.min(fpb, n - k * fpb));
+  const cycles = busTransferTiming(p, words, "cmem", "bmem", holds);
+  return { cycles, core: cycles - SEQ_OVERHEAD.st_bmem, exact: true };
 }
 
 /** cp_cram of n words: one word a cycle through the CMEM read register. */
@@ -221,9 +266,12 @@ export function gatherInstrCycles(p: ChipParams, rows: number, mask: readonly bo
   const core = gatherCycles(p.bus, words);
   const beats = Math.max(0, ...words);
   const g = p.b2m;
+  // The controller compacts each beat to the words of the dies that sent one.
+  const linkUnits = p.bus.link_bits / g.unit;
+  const units = Array.from({ length: beats }, (_, i) => words.filter((w) => w > i).length * linkUnits);
   // First beat into the converter at t0 + 1 (command) + GATHER_COMMAND_LATENCY + λ.
   const first = 1 + GATHER_COMMAND_LATENCY + p.bus.latency;
-  const last = first + gearboxDrain(g.in_units, g.out_units, beats, beats * g.in_units);
+  const last = first + gearboxSteps(g.in_units, g.out_units, units);
   const cycles = last + 1;
   // Equal widths: core + SEQ_OVERHEAD.gather.
   return { cycles, core, exact: true };

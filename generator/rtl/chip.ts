@@ -273,7 +273,8 @@ export function chipParams(loaded: LoadedSpec): ChipParams {
     vt_nw: clog2(bank.bmem_depth + 1),
     rows_w: bank.rows_bits,
     m2b: gearbox(host_bits, bus.bcast_bits, gcd(host_bits, bus.bcast_bits)),
-    b2m: gearbox(bus.bcast_bits, host_bits, gcd(host_bits, bus.bcast_bits)),
+    // Gather beats are compacted to the words of the dies that sent one: the unit divides a link word.
+    b2m: gearbox(bus.bcast_bits, host_bits, gcd(host_bits, bus.link_bits)),
     // ALU streams move whole elements: the unit is one activation.
     m2v: gearbox(host_bits, lanes * act_bits, act_bits),
     v2m: gearbox(lanes * act_bits, host_bits, act_bits),
@@ -315,7 +316,7 @@ export function encodeInstruction(p: ChipParams, instr: Instruction): bigint {
 
 /** Bits of the controller's word / element counters. */
 export function controllerCountBits(p: ChipParams): number {
-  return Math.max(p.cmem_nw, p.cram_nw, p.ld_nw, p.cp_nw, p.valu.len_w, clog2(p.valu.lanes + 1), clog2(p.host_elems + 1));
+  return Math.max(p.cmem_nw, p.cram_nw, p.ld_nw, p.cp_nw, p.vt_nw, p.valu.len_w, clog2(p.valu.lanes + 1), clog2(p.host_elems + 1));
 }
 
 /** The field of an instruction, for the templates: `f_<op>_<field>` = s_cmd_tdata[lsb +: width]. */
@@ -350,6 +351,9 @@ export function controllerModule(p: ChipParams): RtlModule {
     bcast_n: zext("f_bcast_n", f("bcast", "n"), nw),
     st_bmem_n: zext("f_st_bmem_n", f("st_bmem", "n"), nw),
     cp_cram_n: zext("f_cp_cram_n", f("cp_cram", "n"), nw),
+    st_vt_n: zext("f_st_vt_n", f("st_vt", "n"), nw),
+    st_vt_bank: zext("f_st_vt_bank", p.bank_w, p.bus.tgt_w),
+    st_vt_field: zext("f_st_vt_field", f("st_vt", "field"), p.bus.vt_fw),
     cp_cram_dst: zext("f_cp_cram_dst", p.cram_aw, mw),
     st_bmem_bank: zext("f_st_bmem_bank", p.bank_w, p.bus.tgt_w),
     st_bmem_addr: zext("f_st_bmem_addr", p.bank.bmem_addr_bits, p.bus.addr_w),

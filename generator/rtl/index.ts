@@ -5,7 +5,7 @@ import { UserError } from "../errors.js";
 import type { LoadedSpec } from "../spec/load.js";
 import { bankModule } from "./bank.js";
 import { chipModules, chipParams } from "./chip.js";
-import { dpramModule } from "./dpram.js";
+import { dpramBeModule, dpramModule } from "./dpram.js";
 import { interconnectModules, interconnectParams } from "./interconnect.js";
 import { macArrayModule } from "./mac_array.js";
 import type { RtlModule } from "./module.js";
@@ -26,6 +26,7 @@ export function rtlModules(loaded: LoadedSpec): RtlModule[] {
   const bus = interconnectParams(loaded);
   return dependencyOrder([
     dpramModule(bank.name, bank.read_bits, bank.bmem_depth),
+    dpramBeModule(bank.name, bank.read_bits, bank.kv_bits, bank.bmem_depth),
     macArrayModule(bank),
     bankModule(bank),
     ...interconnectModules(bus),

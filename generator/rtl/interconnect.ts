@@ -53,6 +53,14 @@ export interface InterconnectParams {
   fifo_depth: number;
   /** Bits of the requantisation shift: $clog2(acc_bits). */
   shift_w: number;
+  /** Bits per KV element (numerics.kv_bits): the field of a V^T append (st_vt). */
+  kv_bits: number;
+  /** Write-enable fields of a BMEM word: read_bits / kv_bits. */
+  kv_fields: number;
+  /** Bits of a field index (≥ 1). */
+  vt_fw: number;
+  /** Bits of an append's field count (0 .. bmem_depth). */
+  vt_nw: number;
 }
 
 /** Cycles from a broadcast beat accepted by a die (with DieRAM empty) to its BRAM / first BMEM write: see {name}_die. */
@@ -109,6 +117,10 @@ export function interconnectParams(loaded: LoadedSpec): InterconnectParams {
     count_w: clog2(max_count + 1),
     fifo_depth: Math.max(2, 2 ** clog2(words)),
     shift_w: clog2(spec.numerics.accumulator_bits),
+    kv_bits: bank.kv_bits,
+    kv_fields: bank.kv_per_word,
+    vt_fw: Math.max(1, clog2(bank.kv_per_word)),
+    vt_nw: clog2(bank.bmem_depth + 1),
   };
 }
 

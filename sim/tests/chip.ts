@@ -21,6 +21,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gatherWords } from "../../generator/model/cycles-bus.js";
 import { bankGemvCycles } from "../../generator/model/cycles.js";
 import { programCycles, type InstrCycles } from "../../generator/model/cycles-chip.js";
 import { chipParams, encodeInstruction, type ChipParams, type Instruction } from "../../generator/rtl/chip.js";
@@ -402,6 +403,108 @@ export function kvProgram(p: ChipParams, r: Prng): KvSetup {
   return { prog: { instrs, data, stall: 0 }, at };
 }
 
+export interface AttnSetup {
+  prog: ChipProgram;
+  /** Indices of the st_vt, the kv gemvs and the gathers. */
+  at: { st_vt: number[]; gemv: number[]; gather: number[] };
+}
+
+/** A random bank mask with at least one bank, and bank 0 left out when there are several dies (so a die sends nothing). */
+function someBanks(p: ChipParams, r: Prng, oneDieOnly: boolean): bigint {
+  if (oneDieOnly) {
+    const d = p.dies > 1 ? r.int(1, p.dies - 1) : 0;
+    return 1n << BigInt(d * p.banks_per_die + r.int(0, p.banks_per_die - 1));
+  }
+  let m = 0n;
+  while (m === 0n || (p.banks > 1 && m === (1n << BigInt(p.banks)) - 1n)) m = BigInt(r.int(1, 2 ** Math.min(p.banks, 30) - 1));
+  return m;
+}
+
+/**
+ * The attention moves (see chip/attn): KV rows of kv_bits fields (random BMEM contents, so st_vt
+ * must keep the fields it does not write), V^T columns appended with st_vt at random positions,
+ * gemv with kv = 1 on a subset of the banks (mask), gathers of some banks (compaction: dies that
+ * send nothing leave no gap), one bank alone.
+ */
+export function attnProgram(p: ChipParams, r: Prng): AttnSetup {
+  const b = p.bank;
+  const instrs: Instruction[] = [];
+  const data: bigint[] = [];
+  const at: AttnSetup["at"] = { st_vt: [], gemv: [], gather: [] };
+  const kpw = b.kv_per_word;
+  const align = p.bus.bmem_r > 1 ? 1 : p.bus.bmem_split;
+  const up = (n: number): number => align * Math.ceil(n / align);
+  // K: rowsK rows of colsK fields; V^T: rowsV rows of wprV words (colsV positions).
+  const rowsK = p.bus.per_word + 1 + r.int(0, p.bus.per_word);
+  const colsK = Math.min(b.max_cols, kpw * r.int(1, 3) + r.int(0, kpw - 1) + 1);
+  const wprK = Math.ceil(colsK / kpw);
+  const rowsV = Math.max(2, p.bus.per_word - 1 + r.int(0, 2));
+  const wprV = r.int(2, 3);
+  const colsV = Math.min(b.max_cols, wprV * kpw - r.int(0, kpw - 1));
+  const vBase = up(rowsK * wprK);
+  const mask = someBanks(p, r, false);
+  const banks = Array.from({ length: p.banks }, (_, k) => k).filter((k) => ((mask >> BigInt(k)) & 1n) === 1n);
+  for (const bank of banks) {
+    const img = Array.from({ length: vBase + rowsV * wprV }, () => r.bits(b.read_bits));
+    const ld = loadBank(p, bank, 0, img);
+    instrs.push(ld.instr);
+    data.push(...ld.data);
+  }
+  // V^T appends: positions t (random, among colsV), rowsV fields each, into some of the banks.
+  const fieldsWords = Math.ceil((rowsV * b.kv_bits) / p.host_bits);
+  const src = r.int(0, 3);
+  for (let i = 0; i < 3; i++) {
+    const bank = banks[r.int(0, banks.length - 1)]!;
+    const t = r.int(0, colsV - 1);
+    const words = Array.from({ length: fieldsWords }, () => r.bits(p.host_bits));
+    instrs.push({ op: "wr_cmem", addr: src, n: fieldsWords });
+    data.push(...words);
+    at.st_vt.push(instrs.length);
+    instrs.push({ op: "st_vt", bank, addr: vBase + Math.floor(t / kpw), stride: wprV, field: t % kpw, n: rowsV, src });
+  }
+  // Activations to every BRAM.
+  const cols = Math.max(colsK, colsV);
+  const xa = src + fieldsWords + 1;
+  const x = hostWords(p, packElements(Array.from({ length: cols }, () => r.signed(p.act_bits)), p.act_bits), cols * p.act_bits);
+  instrs.push({ op: "wr_cmem", addr: xa, n: x.length });
+  data.push(...x);
+  instrs.push({ op: "bcast", addr: xa, n: x.length, bram: 0 });
+  const ya = xa + x.length + 1;
+  const gathered = (rows: number, m: bigint): number => {
+    const on = Array.from({ length: p.banks }, (_, k) => ((m >> BigInt(k)) & 1n) === 1n);
+    const words = gatherWords(p.bus, Array.from({ length: p.banks }, () => rows), on).reduce((s, w) => s + w, 0);
+    return Math.ceil((words * p.bus.link_bits) / p.host_bits);
+  };
+  // Scores: K rows · x on the masked banks; gathered in two parts (some banks, then the rest).
+  at.gemv.push(instrs.length);
+  instrs.push({ op: "gemv", rows: rowsK, cols: colsK, w_base: 0, a_base: 0, shift: r.int(0, 6), kv: 1, mask });
+  const part = banks.length > 1 ? 1n << BigInt(banks[banks.length - 1]!) : mask;
+  for (const m of part === mask ? [mask] : [mask & ~part, part]) {
+    at.gather.push(instrs.length);
+    instrs.push({ op: "gather", mask: m, addr: ya });
+    instrs.push({ op: "rd_cmem", addr: ya, n: gathered(rowsK, m) });
+  }
+  // V^T rows · x on one bank (of a die other than die 0 when there are several).
+  const one = someBanks(p, r, true);
+  if (!banks.includes(Number(one.toString(2).length - 1))) {
+    const bank = one.toString(2).length - 1;
+    const img = Array.from({ length: rowsV * wprV }, () => r.bits(b.read_bits));
+    const ld = loadBank(p, bank, vBase, img);
+    instrs.push(ld.instr);
+    data.push(...ld.data);
+  }
+  at.gemv.push(instrs.length);
+  instrs.push({ op: "gemv", rows: rowsV, cols: colsV, w_base: vBase, a_base: 0, shift: r.int(0, 6), kv: 1, mask: one });
+  at.gather.push(instrs.length);
+  instrs.push({ op: "gather", mask: one, addr: ya });
+  instrs.push({ op: "rd_cmem", addr: ya, n: gathered(rowsV, one) });
+  // A weight gemv on every bank after the kv ones (the mode switches back).
+  instrs.push({ op: "gemv", rows: 0, cols: 0, w_base: 0, a_base: 0, shift: 0 });
+  instrs.push({ op: "st_vt", bank: 0, addr: 0, stride: 0, field: 0, n: 0, src: 0 });
+  instrs.push({ op: "nop" });
+  return { prog: { instrs, data, stall: 0 }, at };
+}
+
 function gcd(a: number, b: number): number {
   return b === 0 ? a : gcd(b, a % b);
 }
@@ -549,6 +652,23 @@ export const chipTests: SimTest[] = [
         const instr = setup.prog.instrs[i];
         checks.push(cycleCheck(`chip/kv.cp_cram (${instr?.op === "cp_cram" ? Number(instr.n) : 0} words)`, res, i, speed));
       }
+      return checks;
+    },
+  },
+  {
+    name: "chip/attn",
+    description:
+      "the attention moves: K rows of kv_bits fields, V^T columns appended with st_vt into random BMEM (other fields kept), gemv with kv = 1 on a subset of the banks, gathers of some banks and of one bank alone (compacted): bit-exact, every instruction's cycles as the model says",
+    async run(ctx) {
+      const p = chipParams(ctx.loaded);
+      const r = prng(ctx.seed).fork("chip/attn");
+      const setup = attnProgram(p, r);
+      const res = await runProgram(await built(ctx), ctx.loaded, setup.prog, ctx, "chip_attn");
+      const speed = res.sim_cycles_per_s;
+      const checks: SimCheck[] = [dataCheck("chip/attn.data", res, ctx.seed, allCyclesMessages(setup.prog, res))];
+      checks.push(cycleCheck("chip/attn.st_vt", res, setup.at.st_vt[0]!, speed));
+      setup.at.gemv.forEach((i, k) => checks.push(cycleCheck(`chip/attn.gemv_kv_${k}`, res, i, speed)));
+      setup.at.gather.forEach((i, k) => checks.push(cycleCheck(`chip/attn.gather_${k}`, res, i, speed)));
       return checks;
     },
   },
