@@ -1,0 +1,135 @@
+// Attention geometry: which banks hold each KV head, where position t's K row and V^T column go,
+// and the permutation of head dims the PV gather returns (absorbed into Wo's columns). See the
+// header of layout.ts for the design.
+import type { ChipParams } from "../rtl/chip.js";
+import type { AttentionMapping } from "../spec/schema.js";
+import type { LoadedSpec } from "../spec/load.js";
+import { dieOf, gatherStream } from "./gather-order.js";
+import { ceilDiv, roundUp, vecWords } from "./sizes.js";
+
+export interface AttentionGeometry {
+  mapping: AttentionMapping;
+  /** Banks per KV head (one per die). */
+  nd: number;
+  /** Per KV head: its banks, slot order (= die order). */
+  heads: number[][];
+  /** Every attention bank, ascending. */
+  banks: number[];
+  /** BMEM words of one K row: head_dim / kv_per_word. */
+  kRowWords: number;
+  /** K rows per bank (for context_len positions). */
+  kRows: number;
+  /** V^T rows per bank: head_dim / nd. */
+  vRows: number;
+  /** V^T columns (positions) per row: context_len rounded up to kv_per_word. */
+  vCols: number;
+  vRowWords: number;
+  /** Elements of one head's PV gather (head_dim, plus pads). */
+  headOutElems: number;
+  /** CMEM words per head in the attention vector. */
+  headOutWords: number;
+  /** Length of the attention vector (Wo's input): heads × headOutWords × host_elems. */
+  attnCols: number;
+  /** Per attention-vector element: the natural column of Wo (h × head_dim + dim), or -1 (a pad). */
+  woColMap: number[];
+}
+
+export interface AttentionPlan extends AttentionGeometry {
+  /** Per layer: BMEM bases of the K rows and the V^T rows (every attention bank). */
+  layers: { k: number; v: number }[];
+  /** BMEM region zero-filled at load in every attention bank (the whole KV cache). */
+  zero: { base: number; words: number };
+}
+
+/** Score GEMV rows per attention bank at n positions. */
+export function scoreRows(p: ChipParams, nd: number, n: number): number {
+  const pw = p.bus.per_word;
+  return pw * ceilDiv(ceilDiv(n, pw), nd);
+}
+
+/** Where position t's K row is: its slot among the head's banks and its local row. */
+export function kSlot(p: ChipParams, nd: number, t: number): { slot: number; row: number } {
+  const pw = p.bus.per_word;
+  const b = Math.floor(t / pw);
+  return { slot: b % nd, row: Math.floor(b / nd) * pw + (t % pw) };
+}
+
+/** Banks per KV head: 1, or min(banks_per_head, dies) lowered to a divisor of head_dim. */
+function banksPerKvHead(loaded: LoadedSpec, p: ChipParams, headDim: number): number {
+  if (loaded.derived.mapping === "bank_per_head") return 1;
+  let nd = Math.max(1, Math.min(loaded.derived.banks_per_head, p.dies));
+  while (headDim % nd !== 0) nd--;
+  return nd;
+}
+
+/** The banks of each KV head: banks dealt round-robin over the dies, nd consecutive ones a head, in die order. */
+function headBanks(p: ChipParams, kvHeads: number, nd: number): number[][] {
+  const dealt = Array.from({ length: p.banks }, (_, i) => (i % p.dies) * p.banks_per_die + Math.floor(i / p.dies));
+  return Array.from({ length: kvHeads }, (_, g) => dealt.slice(g * nd, (g + 1) * nd).sort((a, b) => dieOf(p, a) - dieOf(p, b)));
+}
+
+export interface AttentionDims {
+  heads: number;
+  kvHeads: number;
+  headDim: number;
+  group: number;
+  contextLen: number;
+}
+
+/** The attention geometry; `fail` throws the UserError for a spec it cannot serve. */
+export function planAttention(loaded: LoadedSpec, p: ChipParams, dims: AttentionDims, maxRows: number, fail: (msg: string) => never): AttentionGeometry {
+  const d = dims.headDim;
+  const ab = p.act_bits;
+  const hb = p.host_bits;
+  const kvpw = p.bank.kv_per_word;
+  const headDimField = "model.hidden_size / model.num_attention_heads (head_dim)";
+  if ((d * ab) % hb !== 0) {
+    fail(`${headDimField} = ${d}: a head's ${d} activations (${d * ab} bits) must be whole chip.controller.mem_bits (${hb}) words: q of one head is broadcast, and its k row appended, from a CMEM word`);
+  }
+  const kRowBits = d * p.bank.kv_bits;
+  if (kRowBits % Math.max(p.bank.read_bits, p.bus.bcast_bits) !== 0) {
+    fail(
+      `${headDimField} = ${d}: a K row (${kRowBits} bits of numerics.kv_bits) must be whole BMEM words (chip.bank.read_bits ${p.bank.read_bits}) and whole bus beats (chip.dies × chip.bus.bits = ${p.bus.bcast_bits}): st_bmem appends it from CMEM and a partial beat would overwrite the next row`,
+    );
+  }
+  const nd = banksPerKvHead(loaded, p, d);
+  const vRows = d / nd;
+  if ((vRows * ab) % hb !== 0) {
+    fail(
+      `workload.banks_per_head: ${nd} banks per KV head (one per die, chip.dies = ${p.dies}) give each ${vRows} of the ${d} head dims, ${vRows * ab} bits of v, not whole chip.controller.mem_bits (${hb}) words: st_vt takes its fields from a CMEM word`,
+    );
+  }
+  if (dims.kvHeads * nd > p.banks) fail(`model.num_key_value_heads: ${dims.kvHeads} KV heads × ${nd} banks do not fit ${p.banks} banks`);
+  const C = dims.contextLen;
+  const kRows = scoreRows(p, nd, C);
+  if (kRows > maxRows) fail(`workload.context_len (${C}): the score GEMV runs ${kRows} rows per bank at the full context, more than a result packer holds (${maxRows})`);
+  if (vRows > maxRows) fail(`${headDimField}: the PV GEMV runs ${vRows} rows per bank, more than a result packer holds (${maxRows})`);
+  const vCols = roundUp(C, kvpw);
+  const heads = headBanks(p, dims.kvHeads, nd);
+  const pvStream = (g: number) => gatherStream(p, heads[g]!, vRows);
+  const headOutElems = pvStream(0).length;
+  const headOutWords = vecWords(p, headOutElems);
+  const attnCols = dims.heads * headOutWords * p.host_elems;
+  const woColMap = Array.from({ length: attnCols }, () => -1);
+  for (let h = 0; h < dims.heads; h++) {
+    const g = Math.floor(h / dims.group);
+    pvStream(g).forEach((slot, e) => {
+      if (slot !== null) woColMap[h * headOutWords * p.host_elems + e] = h * d + heads[g]!.indexOf(slot.bank) * vRows + slot.row;
+    });
+  }
+  return {
+    mapping: loaded.derived.mapping,
+    nd,
+    heads,
+    banks: heads.flat().sort((a, b) => a - b),
+    kRowWords: kRowBits / p.bank.read_bits,
+    kRows,
+    vRows,
+    vCols,
+    vRowWords: vCols / kvpw,
+    headOutElems,
+    headOutWords,
+    attnCols,
+    woColMap,
+  };
+}

@@ -1,0 +1,37 @@
+// The compiler's entry: a loaded spec and LLaMA weights → the chip layout, the one-time load
+// program, and a decode-step program for any position and token.
+import type { LlamaWeights } from "../../sim/golden/llama-weights.js";
+import { chipParams } from "../rtl/chip.js";
+import type { LoadedSpec } from "../spec/load.js";
+import { planLayout, type Layout } from "./layout.js";
+import { loadProgram } from "./load-program.js";
+import type { Program } from "./program.js";
+import { stepProgram, type StepOptions } from "./step-program.js";
+
+export interface CompiledDecode {
+  layout: Layout;
+  load: Program;
+  /** The program of one decode step: token at position pos. */
+  step: (pos: number, token: number, opts?: StepOptions) => Program;
+}
+
+/** Throws when the weights are not the spec's model. */
+function checkWeights(layout: Layout, w: LlamaWeights): void {
+  const d = layout.dims;
+  const wd = w.dims;
+  const same = d.hidden === wd.hidden && d.intermediate === wd.intermediate && d.layers === wd.layers && d.heads === wd.heads && d.kvHeads === wd.kvHeads && d.vocab === wd.vocab;
+  if (!same) throw new Error(`compiler: weights of ${JSON.stringify(wd)} for a spec of ${JSON.stringify(d)}`);
+  if (w.numerics.actBits !== layout.p.act_bits || w.numerics.weightBits !== layout.p.bank.weight_bits || w.numerics.kvBits !== layout.p.bank.kv_bits) {
+    throw new Error("compiler: the weights' numerics are not the spec's");
+  }
+}
+
+export function compileDecode(loaded: LoadedSpec, weights: LlamaWeights): CompiledDecode {
+  const layout = planLayout(loaded, chipParams(loaded));
+  checkWeights(layout, weights);
+  return {
+    layout,
+    load: loadProgram(layout, weights),
+    step: (pos, token, opts) => stepProgram(layout, weights, pos, token, opts),
+  };
+}

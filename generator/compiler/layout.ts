@@ -1,0 +1,278 @@
+// Where everything lives on the chip for a LLaMA decode: which bank holds which weight rows and
+// which KV head, every BMEM / BRAM / CMEM / CRAM address, and the permutations the compiler owns.
+// Computed once from the spec (planLayout); the load and step programs only read it.
+// weight-rows.ts places a weight GEMV's rows, attention-layout.ts the KV heads; this file adds the
+// memory maps and the checks.
+//
+// Weight GEMVs (Wq, Wk, Wv, Wo, gate, up, down, LM head): 1-D row partitioning over every bank
+// (seed 2.2): each bank holds R = per_word × ceil(N / (banks × per_word)) rows of the N × cols
+// matrix and receives the whole input vector in its BRAM (one bcast to every bank); the rows are
+// placed so that the compacted gather of all banks returns natural row s at stream index s (rows
+// past N are zero rows: the gathered vector is the natural one followed by zeros). 2-D
+// partitioning (columns split too) is not used: it would return partial sums that the controller
+// must add — more bus traffic, and each partial sum is requantised by its die packer, a second
+// rounding that the golden model (one requantisation of the whole dot product) does not have, so it
+// could not be bit-exact. A GEMV whose R exceeds what a bank's result packer holds (max_count
+// results, fifo_depth words) runs as several GEMVs of at most that many rows, each gathered before
+// the next runs.
+//
+// Attention: KV head g owns nd banks, one per die (nd = 1 for bank_per_head; for banks_per_head
+// nd = min(banks_per_head, dies), lowered to a divisor of head_dim): a gather's compaction only
+// interleaves banks on different dies, so a head on one bank per die reads back in an order that
+// does not depend on how many rows ran. Banks are dealt round-robin over the dies (die 0 bank 0,
+// die 1 bank 0, …), head g taking nd consecutive ones; within a head, slot s is its s-th bank in
+// die order. Every attention bank uses the same BMEM bases.
+//   K cache of head g: position t is in block b = floor(t / per_word) → slot b % nd, local row
+//   floor(b / nd) × per_word + t % per_word (d / kv_per_word BMEM words a row). The score GEMV runs
+//   R_s = per_word × ceil(ceil(n / per_word) / nd) rows on every attention bank (one gemv, all heads
+//   at once): the gather of head g's banks returns positions 0 … n - 1 as its first n elements (the
+//   rest are scores of zero rows, past softmax's len n).
+//   V^T of head g: slot s holds dims [s·d/nd, (s+1)·d/nd) as rows of V^T, one column per position;
+//   a row is Cv = context_len rounded up to kv_per_word columns long (a fixed row pitch: the gemv
+//   reads row r at w_base + r × ceil(cols / kv_per_word), so cols must not change as the context
+//   grows). The PV GEMV runs all Cv columns against the probabilities, zero past n (and the V^T
+//   columns past n are still zero from the load). Its gather interleaves the slots' words: head h's
+//   output comes back as a permutation of its dims (with zero pads when d / nd is not a multiple of
+//   per_word); the compiler absorbs it into the columns of Wo (woColMap).
+//   The append of position t: st_bmem of head g's k row (after RoPE) to its K row, st_vt of each
+//   slot's d / nd elements of v into column t of its V^T rows.
+// Controller: every vector starts at a CMEM word; RMSNorm gains stay in CRAM when they fit beside
+// the scratch area (else they live in CMEM and are copied to CRAM before each norm); the scratch
+// area of CRAM takes the residual (vop add's second operand) and up (vop mul's).
+import { UserError } from "../errors.js";
+import type { ChipParams } from "../rtl/chip.js";
+import type { LoadedSpec } from "../spec/load.js";
+import { planAttention, type AttentionPlan } from "./attention-layout.js";
+import { allocator, bramWords, lcm, roundUp, vecWords, type Allocator } from "./sizes.js";
+import { packerRows, placeWeightRows, type GemvName, type GemvPlan, type LayerGemvs } from "./weight-rows.js";
+
+export type { AttentionPlan } from "./attention-layout.js";
+export type { GemvName, GemvPlan, LayerGemvs } from "./weight-rows.js";
+
+export interface GainMap {
+  attn: number[];
+  mlp: number[];
+  final: number;
+}
+
+export interface CmemMap {
+  x: number;
+  xn: number;
+  q: number;
+  k: number;
+  v: number;
+  qRope: number;
+  kRope: number;
+  /** Per KV head: gathered scores, scores after the requant op, probabilities (zero-filled at load: the PV gemv reads vCols). */
+  scores: number[];
+  scaled: number[];
+  probs: number[];
+  attn: number;
+  o: number;
+  resid: number;
+  mlpNorm: number;
+  gate: number;
+  up: number;
+  silu: number;
+  act: number;
+  down: number;
+  /** Per layer: its output (kept for the host to read; the next layer's input). */
+  out: number[];
+  finalNorm: number;
+  logits: number;
+  /** The gains, when they do not stay in CRAM. */
+  gains: GainMap | null;
+  used: number;
+}
+
+export interface CramMap {
+  /** The gains, when they stay in CRAM. */
+  gains: GainMap | null;
+  /** Scratch: the residual and up operands, staged gains. */
+  temp: number;
+  used: number;
+}
+
+export interface BramMap {
+  /** Input vectors of the weight GEMVs. */
+  x: number;
+  /** q of one head (score GEMV). */
+  q: number;
+  /** Probabilities of one head (PV GEMV). */
+  p: number;
+  used: number;
+}
+
+export interface Layout {
+  p: ChipParams;
+  dims: {
+    hidden: number;
+    intermediate: number;
+    layers: number;
+    heads: number;
+    kvHeads: number;
+    headDim: number;
+    kvDim: number;
+    group: number;
+    vocab: number;
+    contextLen: number;
+  };
+  /** Most rows one gemv may run per bank (packer: max_count results, fifo_depth words). */
+  maxRows: number;
+  layers: LayerGemvs[];
+  lmHead: GemvPlan;
+  attention: AttentionPlan;
+  /** BMEM words of the weight images (from word 0). */
+  weightWords: number;
+  bmemUsed: number;
+  /** BMEM allocation unit: whole bus beats, host words and BMEM words. */
+  bmemUnit: number;
+  cmem: CmemMap;
+  cram: CramMap;
+  bram: BramMap;
+}
+
+/** The chip's layout for the spec's model (every check that would make a program wrong throws a UserError). */
+export function planLayout(loaded: LoadedSpec, p: ChipParams): Layout {
+  const where = `spec ${loaded.file}`;
+  const m = loaded.derived.model;
+  const n = loaded.spec.numerics;
+  const fail = (msg: string): never => {
+    throw new UserError(`${where}: ${msg}`);
+  };
+  if (n.kv_bits !== n.activation_bits) {
+    fail(
+      `numerics.kv_bits (${n.kv_bits}) must equal numerics.activation_bits (${n.activation_bits}) for the decode compiler: the K and V rows the chip appends come from CMEM as activation codes, and the chip has no op that narrows them to kv_bits`,
+    );
+  }
+  const dims = {
+    hidden: m.hidden_size,
+    intermediate: m.intermediate_size,
+    layers: m.num_hidden_layers,
+    heads: m.num_attention_heads,
+    kvHeads: m.num_key_value_heads,
+    headDim: m.head_dim,
+    kvDim: m.kv_dim,
+    group: m.group,
+    vocab: m.vocab_size,
+    contextLen: loaded.spec.workload.context_len,
+  };
+  const d = dims.headDim;
+  const hb = p.host_bits;
+  const maxRows = packerRows(p);
+  if (maxRows < p.bus.per_word) fail(`chip.bus.bits: a bank's result packer holds ${p.bus.max_count} results, less than one bus word (${p.bus.per_word})`);
+  const at = planAttention(loaded, p, dims, maxRows, fail);
+  const { nd, kRows, kRowWords, vRows, vRowWords, vCols, attnCols, woColMap, headOutWords } = at;
+
+  // ---- weight GEMVs and BMEM ----
+  const unit = lcm(lcm(p.bank.read_bits, p.bus.bcast_bits), hb) / p.bank.read_bits;
+  const bmem = allocator();
+  const identity = (k: number): number[] => Array.from({ length: k }, (_, i) => i);
+  const H = dims.hidden;
+  const F = dims.intermediate;
+  const gemv = (name: GemvName, layer: number | null, rows: number, cols: number, colMap: number[]): GemvPlan => {
+    const plan = placeWeightRows(p, maxRows, name, layer, rows, cols, colMap, fail);
+    return { ...plan, wBase: bmem.take(roundUp(plan.rowsPerBank * plan.wpr, unit), unit) };
+  };
+  const layers = Array.from({ length: dims.layers }, (_, l): LayerGemvs => ({
+    q: gemv("q", l, H, H, identity(H)),
+    k: gemv("k", l, dims.kvDim, H, identity(H)),
+    v: gemv("v", l, dims.kvDim, H, identity(H)),
+    o: gemv("o", l, H, attnCols, woColMap),
+    gate: gemv("gate", l, F, H, identity(H)),
+    up: gemv("up", l, F, H, identity(H)),
+    down: gemv("down", l, H, F, identity(F)),
+  }));
+  const lmHead = gemv("lm_head", null, dims.vocab, H, identity(H));
+  const weightWords = roundUp(bmem.used(), unit);
+  const kvBase = bmem.take(0, unit);
+  const kvLayers = Array.from({ length: dims.layers }, () => ({
+    k: bmem.take(roundUp(kRows * kRowWords, unit), unit),
+    v: bmem.take(roundUp(vRows * vRowWords, unit), unit),
+  }));
+  const bmemUsed = roundUp(bmem.used(), unit);
+  if (bmemUsed > p.bank.bmem_depth) {
+    fail(
+      `chip.bank.memory_bytes: the decode layout needs ${bmemUsed} BMEM words of ${p.bank.read_bits} bits a bank (${weightWords} of weights, ${bmemUsed - weightWords} of KV cache), the bank holds ${p.bank.bmem_depth}`,
+    );
+  }
+  const allGemvs = [...layers.flatMap((L) => Object.values(L)), lmHead];
+  const widest = Math.max(...allGemvs.map((g) => g.cols), vCols, d);
+  if (widest > p.bank.max_cols) fail(`chip.bank.bram_bytes: a GEMV of ${widest} columns does not fit the BRAM (${p.bank.max_cols} activations)`);
+
+  // ---- BRAM ----
+  const bramAlloc = allocator();
+  const bram = {
+    x: bramAlloc.take(bramWords(p, Math.max(...allGemvs.map((g) => g.cols)))),
+    q: bramAlloc.take(bramWords(p, d)),
+    p: bramAlloc.take(bramWords(p, vCols)),
+    used: 0,
+  };
+  bram.used = bramAlloc.used();
+  if (bram.used > p.bank.bram_depth) fail(`chip.bank.bram_bytes: the decode layout needs ${bram.used} BRAM words a bank, the bank holds ${p.bank.bram_depth}`);
+
+  // ---- CRAM: gains resident when they fit beside the scratch area ----
+  const hw = vecWords(p, H);
+  const tempWords = Math.max(hw, vecWords(p, F));
+  const gainWords = (2 * dims.layers + 1) * hw;
+  const resident = gainWords + tempWords <= p.cram_depth;
+  if (tempWords > p.cram_depth) fail(`chip.controller.cram_bytes: the decode needs ${tempWords} CRAM words of scratch (up, ${F} activations), CRAM holds ${p.cram_depth}`);
+  const gainMap = (alloc: Allocator): GainMap => ({
+    attn: Array.from({ length: dims.layers }, () => alloc.take(hw)),
+    mlp: Array.from({ length: dims.layers }, () => alloc.take(hw)),
+    final: alloc.take(hw),
+  });
+  const cramAlloc = allocator();
+  const cramGains = resident ? gainMap(cramAlloc) : null;
+  const cram: CramMap = { gains: cramGains, temp: cramAlloc.take(tempWords), used: 0 };
+  cram.used = cramAlloc.used();
+
+  // ---- CMEM ----
+  const c = allocator();
+  const L = layers[0]!;
+  const sw = vecWords(p, kRows * nd);
+  const perHead = (words: number): number[] => Array.from({ length: dims.kvHeads }, () => c.take(words));
+  const cmem: CmemMap = {
+    x: c.take(hw),
+    xn: c.take(hw),
+    q: c.take(L.q.outWords),
+    k: c.take(L.k.outWords),
+    v: c.take(L.v.outWords),
+    qRope: c.take(vecWords(p, H)),
+    kRope: c.take(vecWords(p, dims.kvDim)),
+    scores: perHead(sw),
+    scaled: perHead(sw),
+    probs: perHead(vecWords(p, vCols)),
+    attn: c.take(dims.heads * headOutWords),
+    o: c.take(L.o.outWords),
+    resid: c.take(hw),
+    mlpNorm: c.take(hw),
+    gate: c.take(L.gate.outWords),
+    up: c.take(L.up.outWords),
+    silu: c.take(vecWords(p, F)),
+    act: c.take(vecWords(p, F)),
+    down: c.take(L.down.outWords),
+    out: Array.from({ length: dims.layers }, () => c.take(hw)),
+    finalNorm: c.take(hw),
+    logits: c.take(lmHead.outWords),
+    gains: resident ? null : gainMap(c),
+    used: 0,
+  };
+  cmem.used = c.used();
+  if (cmem.used > p.cmem_depth) fail(`chip.controller.cmem_bytes: the decode needs ${cmem.used} CMEM words, CMEM holds ${p.cmem_depth}`);
+
+  return {
+    p,
+    dims,
+    maxRows,
+    layers,
+    lmHead,
+    attention: { ...at, layers: kvLayers, zero: { base: kvBase, words: bmemUsed - kvBase } },
+    weightWords,
+    bmemUsed,
+    bmemUnit: unit,
+    cmem,
+    cram,
+    bram,
+  };
+}

@@ -1,0 +1,247 @@
+// The decode-step program for one token at position pos: the same operations, in the same order
+// and with the same shifts, as sim/golden/llama.ts decodeStep, on the layout of layout.ts.
+//
+//   host     wr_cmem x = embed[token] (the embedding lookup is the host's)
+//   layer l  rmsnorm(x, attn gain) → bcast → gemv+gather q, k, v → rope q, rope k (pos)
+//            → st_bmem k rows, st_vt v columns (position pos) → attention → bcast → gemv+gather o
+//            → add(o, x) → rmsnorm(·, mlp gain) → bcast → gemv+gather gate, up → silu(gate)
+//            → mul(silu, up, shift F) → bcast → gemv+gather down → add(down, resid) = layer output
+//   final    rmsnorm(·, final gain) → bcast → gemv+gather LM head → rd_cmem logits (the host takes argmax)
+// Attention, for each member i of a query group (query head h = g × group + i of every KV head g
+// at once): bcast q_h to each of head g's banks → one score gemv on every attention bank → gather
+// per KV head → [requant] → softmax (len pos + 1) → bcast p to head g's banks → one PV gemv →
+// gather per KV head into head h's slot of the attention vector.
+// add and mul take their second operand from CRAM (cp_cram first); the golden's add(x, o) and
+// mul(silu, up) are symmetric, so the operand order does not matter.
+import { CTRL_OPCODES } from "../rtl/ctrl_valu.js";
+import type { Instruction } from "../rtl/chip.js";
+import type { LlamaWeights } from "../../sim/golden/llama-weights.js";
+import { allBanks, bankMask, gatherStream } from "./gather-order.js";
+import { gemvShift } from "./images.js";
+import { kSlot, scoreRows } from "./attention-layout.js";
+import type { GemvPlan, Layout } from "./layout.js";
+import { vecWords } from "./sizes.js";
+import { programBuilder, type InstrTag, type Part, type Program, type ProgramBuilder, type Stream } from "./program.js";
+import { packToWords } from "./words.js";
+
+export interface StepOptions {
+  /** rd_cmem every layer's output after the layer (for comparing with the golden trace). */
+  readLayers?: boolean;
+}
+
+type AluName = keyof typeof CTRL_OPCODES;
+
+/** A vop with the fields it does not use at 0. */
+function vop(alu: AluName, len: number, a: number, y: number, extra: { b?: number; shift?: number; mult?: bigint; pos?: number } = {}): Instruction {
+  return { op: "vop", alu: CTRL_OPCODES[alu], len, a, b: extra.b ?? 0, y, shift: extra.shift ?? 0, mult: extra.mult ?? 0n, pos: extra.pos ?? 0 };
+}
+
+/** Emits one instruction with its tag (the layer is the emitter's). */
+type Emit = (part: Part, stream: Stream, what: string, instr: Instruction) => void;
+
+function emitter(out: ProgramBuilder, layer: number | null): Emit {
+  return (part, stream, what, instr) => out.emit(instr, { part, stream, layer, what } satisfies InstrTag);
+}
+
+/** A weight GEMV whose input is already in every BRAM: gemv and gather per chunk into CMEM[dst ..]. */
+function weightGemv(layout: Layout, w: LlamaWeights, e: Emit, plan: GemvPlan, dst: number): void {
+  const { p } = layout;
+  const all = bankMask(allBanks(p));
+  for (const ch of plan.chunks) {
+    const what = plan.chunks.length > 1 ? `${plan.name} rows ${ch.first}…${ch.first + ch.rows - 1}` : plan.name;
+    e("intra_bank_weights", "weights", `gemv ${what}`, {
+      op: "gemv",
+      rows: ch.rows,
+      cols: plan.cols,
+      w_base: plan.wBase + ch.first * plan.wpr,
+      a_base: layout.bram.x,
+      shift: gemvShift(w, plan.name),
+      kv: 0,
+      mask: all,
+    });
+    e("controller_bank", "weights", `gather ${what}`, { op: "gather", mask: all, addr: dst + ch.outWord });
+  }
+}
+
+/** The input vector (elems activations at CMEM[src]) into every bank's BRAM. */
+function bcastInput(layout: Layout, e: Emit, src: number, elems: number, what: string): void {
+  e("controller_bank", "weights", `bcast ${what}`, { op: "bcast", addr: src, n: vecWords(layout.p, elems), bram: layout.bram.x, bank: 0 });
+}
+
+/** vop rmsnorm of CMEM[src] with a gain (in CRAM, or copied there from CMEM) into CMEM[dst]. */
+function rmsnorm(layout: Layout, e: Emit, src: number, dst: number, gain: (m: NonNullable<Layout["cram"]["gains"]>) => number, what: string): void {
+  const { p, cram, cmem } = layout;
+  const H = layout.dims.hidden;
+  let b: number;
+  if (cram.gains) {
+    b = gain(cram.gains);
+  } else {
+    b = cram.temp;
+    e("intra_controller", "weights", `cp_cram ${what} gain`, { op: "cp_cram", src: gain(cmem.gains!), dst: b, n: vecWords(p, H) });
+  }
+  e("intra_controller", "weights", `rmsnorm ${what}`, vop("rmsnorm", H, src, dst, { b }));
+}
+
+/** y = a + CMEM[b] (b copied to CRAM first), len elements. */
+function residualAdd(layout: Layout, e: Emit, a: number, b: number, y: number, what: string): void {
+  const { p, cram } = layout;
+  const H = layout.dims.hidden;
+  e("intra_controller", "weights", `cp_cram ${what} residual`, { op: "cp_cram", src: b, dst: cram.temp, n: vecWords(p, H) });
+  e("intra_controller", "weights", `add ${what}`, vop("add", H, a, y, { b: cram.temp }));
+}
+
+/** Append position pos's k (after RoPE) and v of every KV head to its banks. */
+function kvAppend(layout: Layout, e: Emit, base: { k: number; v: number }, pos: number): void {
+  const { p, attention: at, cmem, dims } = layout;
+  const d = dims.headDim;
+  const kw = vecWords(p, d);
+  const { slot, row } = kSlot(p, at.nd, pos);
+  const kvpw = p.bank.kv_per_word;
+  at.heads.forEach((banks, g) => {
+    e("controller_bank", "kv", `st_bmem k head ${g} → bank ${banks[slot]!}`, {
+      op: "st_bmem",
+      bank: banks[slot]!,
+      addr: base.k + row * at.kRowWords,
+      n: kw,
+      src: cmem.kRope + g * kw,
+    });
+  });
+  at.heads.forEach((banks, g) => {
+    banks.forEach((bank, s) => {
+      e("controller_bank", "kv", `st_vt v head ${g} dims ${s * at.vRows}… → bank ${bank}`, {
+        op: "st_vt",
+        bank,
+        addr: base.v + Math.floor(pos / kvpw),
+        stride: at.vRowWords,
+        field: pos % kvpw,
+        n: at.vRows,
+        src: cmem.v + ((g * d + s * at.vRows) * p.act_bits) / p.host_bits,
+      });
+    });
+  });
+}
+
+/** Checks that a head's score gather returns positions 0 … n - 1 first (the K layout's promise). */
+function checkScoreOrder(layout: Layout, banks: readonly number[], rows: number, n: number): void {
+  const { p, attention: at } = layout;
+  const pw = p.bus.per_word;
+  gatherStream(p, banks, rows)
+    .slice(0, n)
+    .forEach((slot, j) => {
+      const t = slot === null ? -1 : (Math.floor(slot.row / pw) * at.nd + banks.indexOf(slot.bank)) * pw + (slot.row % pw);
+      if (t !== j) throw new Error(`compiler: score ${j} of a head's gather is position ${t} (K layout broken)`);
+    });
+}
+
+/** Attention of every query head at position pos (n = pos + 1 positions) into the attention vector. */
+function attention(layout: Layout, w: LlamaWeights, e: Emit, base: { k: number; v: number }, pos: number): void {
+  const { p, attention: at, cmem, bram, dims } = layout;
+  const d = dims.headDim;
+  const n = pos + 1;
+  const qw = vecWords(p, d);
+  const mask = bankMask(at.banks);
+  const rows = scoreRows(p, at.nd, n);
+  at.heads.forEach((banks) => checkScoreOrder(layout, banks, rows, n));
+  for (let i = 0; i < dims.group; i++) {
+    const headOf = (g: number): number => g * dims.group + i;
+    at.heads.forEach((banks, g) => {
+      for (const bank of banks) {
+        e("controller_bank", "kv", `bcast q head ${headOf(g)} → bank ${bank}`, { op: "bcast", addr: cmem.qRope + headOf(g) * qw, n: qw, bram: bram.q, bank: bank + 1 });
+      }
+    });
+    e("intra_bank_kv", "kv", `gemv scores (query heads ${at.heads.map((_, g) => headOf(g)).join(", ")})`, {
+      op: "gemv",
+      rows,
+      cols: d,
+      w_base: base.k,
+      a_base: bram.q,
+      shift: w.shifts.score,
+      kv: 1,
+      mask,
+    });
+    at.heads.forEach((banks, g) => {
+      e("controller_bank", "kv", `gather scores head ${headOf(g)}`, { op: "gather", mask: bankMask(banks), addr: cmem.scores[g]! });
+    });
+    at.heads.forEach((_, g) => {
+      let src = cmem.scores[g]!;
+      if (w.scoreRequant) {
+        e("intra_controller", "kv", `requant scores head ${headOf(g)}`, vop("requant", n, src, cmem.scaled[g]!, { shift: w.scoreRequant.shift, mult: w.scoreRequant.mult }));
+        src = cmem.scaled[g]!;
+      }
+      e("intra_controller", "kv", `softmax head ${headOf(g)}`, vop("softmax", n, src, cmem.probs[g]!));
+    });
+    const pw = vecWords(p, at.vCols);
+    at.heads.forEach((banks, g) => {
+      for (const bank of banks) {
+        e("controller_bank", "kv", `bcast p head ${headOf(g)} → bank ${bank}`, { op: "bcast", addr: cmem.probs[g]!, n: pw, bram: bram.p, bank: bank + 1 });
+      }
+    });
+    e("intra_bank_kv", "kv", `gemv PV (query heads ${at.heads.map((_, g) => headOf(g)).join(", ")})`, {
+      op: "gemv",
+      rows: at.vRows,
+      cols: at.vCols,
+      w_base: base.v,
+      a_base: bram.p,
+      shift: w.shifts.pv,
+      kv: 1,
+      mask,
+    });
+    at.heads.forEach((banks, g) => {
+      e("controller_bank", "kv", `gather PV head ${headOf(g)}`, { op: "gather", mask: bankMask(banks), addr: cmem.attn + headOf(g) * at.headOutWords });
+    });
+  }
+}
+
+/** The decode step for `token` at position `pos` (the load program must have run, and steps 0 … pos - 1). */
+export function stepProgram(layout: Layout, w: LlamaWeights, pos: number, token: number, opts: StepOptions = {}): Program {
+  const { p, cmem, dims } = layout;
+  if (!Number.isInteger(pos) || pos < 0 || pos >= dims.contextLen) throw new Error(`compiler: position ${pos} outside the context 0 … ${dims.contextLen - 1}`);
+  if (!Number.isInteger(token) || token < 0 || token >= dims.vocab) throw new Error(`compiler: token ${token} outside 0 … ${dims.vocab - 1}`);
+  const out = programBuilder();
+  const H = dims.hidden;
+  const F = dims.intermediate;
+  const hw = vecWords(p, H);
+  const top = emitter(out, null);
+  const x = packToWords(w.embed[token]!, p.act_bits, p.host_bits);
+  top("host", "weights", `wr_cmem x = embed[${token}]`, { op: "wr_cmem", addr: cmem.x, n: x.length });
+  out.send(x);
+  let input = cmem.x;
+  layout.layers.forEach((g, l) => {
+    const e = emitter(out, l);
+    const base = layout.attention.layers[l]!;
+    rmsnorm(layout, e, input, cmem.xn, (m) => m.attn[l]!, "attention");
+    bcastInput(layout, e, cmem.xn, H, "attention norm");
+    weightGemv(layout, w, e, g.q, cmem.q);
+    weightGemv(layout, w, e, g.k, cmem.k);
+    weightGemv(layout, w, e, g.v, cmem.v);
+    e("intra_controller", "kv", "rope q", vop("rope", H, cmem.q, cmem.qRope, { pos }));
+    e("intra_controller", "kv", "rope k", vop("rope", dims.kvDim, cmem.k, cmem.kRope, { pos }));
+    kvAppend(layout, e, base, pos);
+    attention(layout, w, e, base, pos);
+    bcastInput(layout, e, cmem.attn, layout.attention.attnCols, "attention output");
+    weightGemv(layout, w, e, g.o, cmem.o);
+    residualAdd(layout, e, cmem.o, input, cmem.resid, "attention");
+    rmsnorm(layout, e, cmem.resid, cmem.mlpNorm, (m) => m.mlp[l]!, "MLP");
+    bcastInput(layout, e, cmem.mlpNorm, H, "MLP norm");
+    weightGemv(layout, w, e, g.gate, cmem.gate);
+    weightGemv(layout, w, e, g.up, cmem.up);
+    e("intra_controller", "weights", "silu gate", vop("silu", F, cmem.gate, cmem.silu));
+    e("intra_controller", "weights", "cp_cram up", { op: "cp_cram", src: cmem.up, dst: layout.cram.temp, n: vecWords(p, F) });
+    e("intra_controller", "weights", "mul silu × up", vop("mul", F, cmem.silu, cmem.act, { b: layout.cram.temp, shift: w.shifts.mlpMul }));
+    bcastInput(layout, e, cmem.act, F, "SiLU × up");
+    weightGemv(layout, w, e, g.down, cmem.down);
+    residualAdd(layout, e, cmem.down, cmem.resid, cmem.out[l]!, "MLP");
+    if (opts.readLayers) {
+      e("host", "weights", "rd_cmem layer output", { op: "rd_cmem", addr: cmem.out[l]!, n: hw });
+      out.read({ what: "layer_output", layer: l, words: hw, elems: H });
+    }
+    input = cmem.out[l]!;
+  });
+  rmsnorm(layout, top, input, cmem.finalNorm, (m) => m.final, "final");
+  bcastInput(layout, top, cmem.finalNorm, H, "final norm");
+  weightGemv(layout, w, top, layout.lmHead, cmem.logits);
+  const lw = vecWords(p, dims.vocab);
+  top("host", "weights", "rd_cmem logits", { op: "rd_cmem", addr: cmem.logits, n: lw });
+  out.read({ what: "logits", layer: null, words: lw, elems: dims.vocab });
+  return out.done();
+}

@@ -1,0 +1,104 @@
+// Placement of a weight GEMV's rows (1-D row partitioning over every bank, seed 2.2): R rows per
+// bank, natural row s in the slot whose gathered stream index is s, rows past N zero; run as
+// chunks of at most the rows a bank's result packer holds, each gathered before the next runs.
+import type { ChipParams } from "../rtl/chip.js";
+import { allBanks, gatherStream } from "./gather-order.js";
+import { ceilDiv, vecWords } from "./sizes.js";
+
+export type GemvName = "q" | "k" | "v" | "o" | "gate" | "up" | "down" | "lm_head";
+
+/** One gemv instruction of a weight GEMV and the gather that follows it. */
+export interface GemvChunk {
+  /** Rows each bank runs. */
+  rows: number;
+  /** Local row (in every bank) of its first row. */
+  first: number;
+  /** CMEM word offset of its results from the GEMV's output base. */
+  outWord: number;
+}
+
+export interface GemvPlan {
+  name: GemvName;
+  layer: number | null;
+  /** Natural output rows N. */
+  rows: number;
+  /** Columns the banks read: the length of the input vector in BRAM. */
+  cols: number;
+  /** Per column: the natural column of the weight matrix, or -1 (a zero weight). */
+  colMap: number[];
+  /** Rows per bank R = per_word × ceil(N / (banks × per_word)). */
+  rowsPerBank: number;
+  /** [bank][local row]: the natural row held there, or -1 (a zero row). */
+  rowMap: number[][];
+  chunks: GemvChunk[];
+  /** BMEM word of local row 0 (every bank). */
+  wBase: number;
+  /** BMEM words per row. */
+  wpr: number;
+  /** CMEM words the gathers write (natural rows, then zeros). */
+  outWords: number;
+}
+
+export interface LayerGemvs {
+  q: GemvPlan;
+  k: GemvPlan;
+  v: GemvPlan;
+  o: GemvPlan;
+  gate: GemvPlan;
+  up: GemvPlan;
+  down: GemvPlan;
+}
+
+/** Rows a gemv may run per bank: what a result packer holds (max_count results, fifo_depth words), whole bus words. */
+export function packerRows(p: ChipParams): number {
+  const pw = p.bus.per_word;
+  return pw * Math.floor(Math.min(p.bus.max_count, p.bus.fifo_depth * pw) / pw);
+}
+
+/** The rows of a GEMV of `rows` outputs × `cols` inputs over every bank (wBase to be set by the BMEM allocation). */
+export function placeWeightRows(
+  p: ChipParams,
+  maxRows: number,
+  name: GemvName,
+  layer: number | null,
+  rows: number,
+  cols: number,
+  colMap: number[],
+  fail: (msg: string) => never,
+): GemvPlan {
+  const pw = p.bus.per_word;
+  const banks = allBanks(p);
+  const R = pw * ceilDiv(rows, p.banks * pw);
+  const chunks: GemvChunk[] = [];
+  const rowMap = banks.map(() => Array.from({ length: R }, () => -1));
+  let first = 0;
+  let offset = 0;
+  while (first < R) {
+    const n = Math.min(maxRows, R - first);
+    if ((offset * p.act_bits) % p.host_bits !== 0) {
+      fail(
+        `chip.controller.mem_bits: the ${name} GEMV runs ${R} rows per bank as GEMVs of at most ${maxRows} rows (a result packer's), and a chunk's first result (${offset}) is not at a whole ${p.host_bits}-bit CMEM word, so the chunks would not be contiguous in CMEM`,
+      );
+    }
+    chunks.push({ rows: n, first, outWord: (offset * p.act_bits) / p.host_bits });
+    gatherStream(p, banks, n).forEach((slot, j) => {
+      const s = offset + j;
+      if (slot !== null && s < rows) rowMap[slot.bank]![first + slot.row] = s;
+    });
+    offset += p.banks * n;
+    first += n;
+  }
+  return {
+    name,
+    layer,
+    rows,
+    cols,
+    colMap,
+    rowsPerBank: R,
+    rowMap,
+    chunks,
+    wBase: 0,
+    wpr: ceilDiv(cols, p.bank.weights_per_word),
+    outWords: vecWords(p, p.banks * R),
+  };
+}

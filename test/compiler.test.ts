@@ -1,0 +1,232 @@
+// The LLaMA decode compiler (generator/compiler/): its load and step programs, run on the
+// instruction-level golden chip (sim/golden/chip.ts), reproduce the golden LLaMA
+// (sim/golden/llama.ts) bit for bit — every layer's output and the logits at every step, and the
+// tokens — for both attention mappings, with and without GQA; the layout's promises; the tags;
+// the spec problems it reports as UserErrors.
+import { readFileSync } from "node:fs";
+import { describe, expect, test } from "vitest";
+import {
+  compileDecode,
+  gatherStream,
+  instructionsOf,
+  kSlot,
+  planLayout,
+  programProblems,
+  runDecodeOnChipModel,
+  scoreRows,
+  tally,
+  type ChipDecodeRun,
+} from "../generator/compiler/index.js";
+import { UserError } from "../generator/errors.js";
+import { chipParams } from "../generator/rtl/chip.js";
+import { loadSpec, parseSpec, type LoadedSpec } from "../generator/spec/load.js";
+import type { Spec } from "../generator/spec/schema.js";
+import { randomLlamaWeights } from "../sim/golden/llama-weights.js";
+import { decodeTokens } from "../sim/golden/llama.js";
+
+const TINY = loadSpec("specs/tiny.json");
+const ICE40 = loadSpec("specs/fpga-ice40.json");
+const tinySpec = JSON.parse(readFileSync("specs/tiny.json", "utf8")) as Spec;
+
+type ModelObject = Exclude<Spec["model"], string>;
+type Mapping = Spec["workload"]["attention_mapping"];
+const MAPPINGS: readonly Mapping[] = ["banks_per_head", "bank_per_head"];
+
+/** specs/tiny.json with parts edited. */
+function variant(
+  name: string,
+  edit: { model?: Partial<ModelObject>; numerics?: Partial<Spec["numerics"]>; workload?: Partial<Spec["workload"]>; controller?: Partial<Spec["chip"]["controller"]>; bank?: Partial<Spec["chip"]["bank"]> },
+): LoadedSpec {
+  const base = structuredClone(tinySpec);
+  if (typeof base.model === "string") throw new Error("specs/tiny.json names a model preset");
+  return parseSpec(
+    {
+      ...base,
+      model: { ...base.model, ...edit.model },
+      numerics: { ...base.numerics, ...edit.numerics },
+      workload: { ...base.workload, ...edit.workload },
+      chip: { ...base.chip, controller: { ...base.chip.controller, ...edit.controller }, bank: { ...base.chip.bank, ...edit.bank } },
+    },
+    name,
+  );
+}
+
+/** Decodes on the chip model and on the golden model; every layer output, the logits and the tokens must agree. */
+function expectBitExact(loaded: LoadedSpec, seed: number, prompt: readonly number[], n: number): ChipDecodeRun {
+  const w = randomLlamaWeights(loaded, seed);
+  const chip = runDecodeOnChipModel(loaded, w, prompt, n);
+  const gold = decodeTokens(w, prompt, n);
+  expect(chip.steps.length).toBe(gold.steps.length);
+  chip.steps.forEach((s, i) => {
+    const g = gold.steps[i]!;
+    expect([s.pos, s.token]).toEqual([g.pos, g.token]);
+    expect(s.layerOutputs, `step ${i}: layer outputs`).toEqual(g.layers.map((l) => l.output));
+    expect(s.logits, `step ${i}: logits`).toEqual(g.logits);
+    expect(s.next).toBe(g.next);
+    expect(programProblems(chip.compiled.layout.p, s.program)).toEqual([]);
+  });
+  expect(chip.tokens).toEqual(gold.tokens);
+  expect(programProblems(chip.compiled.layout.p, chip.compiled.load)).toEqual([]);
+  // Nothing left in a packer, every host word consumed.
+  expect(chip.chip.pending.every((q) => q.length === 0)).toBe(true);
+  return chip;
+}
+
+const PROMPTS: Record<number, number[]> = { 1: [3, 1, 4, 1], 2: [200, 17, 99, 5] };
+
+describe("decode on the golden chip = golden LLaMA, bit for bit (prompt of 4, 3 tokens)", () => {
+  for (const mapping of MAPPINGS) {
+    const gqa = variant(`tiny_${mapping}`, { workload: { attention_mapping: mapping } });
+    for (const seed of [1, 2]) {
+      test(`tiny (GQA 4 query heads / 2 KV heads), ${mapping}, seed ${seed}`, () => {
+        const run = expectBitExact(gqa, seed, PROMPTS[seed]!, 3);
+        expect(run.tokens.length).toBe(3);
+        expect(run.compiled.layout.attention.nd).toBe(mapping === "bank_per_head" ? 1 : 2);
+      });
+    }
+    test(`no GQA (4 KV heads), ${mapping}`, () => {
+      const run = expectBitExact(variant(`tiny_mha_${mapping}`, { model: { num_key_value_heads: 4 }, workload: { attention_mapping: mapping } }), 3, [7, 8, 9, 10], 3);
+      expect(run.compiled.layout.attention.heads.length).toBe(4);
+    });
+    test(`head_dim 32 (1/sqrt(d) needs the requant op on the scores), 1 KV head, ${mapping}`, () => {
+      const loaded = variant(`tiny_hd32_${mapping}`, { model: { num_attention_heads: 2, num_key_value_heads: 1 }, workload: { attention_mapping: mapping } });
+      expect(randomLlamaWeights(loaded, 4).scoreRequant).not.toBeNull();
+      const run = expectBitExact(loaded, 4, [1, 2, 3, 4], 3);
+      expect(run.steps[0]!.program.instrs.some((t) => t.tag.what.startsWith("requant scores"))).toBe(true);
+    });
+  }
+
+  test("fpga-ice40 (1 die × 2 banks, 16-bit words and links)", () => {
+    expectBitExact(ICE40, 5, [9, 2, 33, 4], 3);
+  });
+
+  test("gains resident in CRAM when it is large enough, else staged from CMEM (specs/tiny.json's 256 bytes)", () => {
+    expect(planLayout(TINY, chipParams(TINY)).cram.gains).toBeNull();
+    const big = variant("tiny_cram1k", { controller: { cram_bytes: 1024 } });
+    const run = expectBitExact(big, 6, [11, 12, 13, 14], 3);
+    expect(run.compiled.layout.cram.gains).not.toBeNull();
+    expect(run.steps[0]!.program.instrs.some((t) => t.tag.what.endsWith("gain"))).toBe(false);
+  });
+
+  test("GEMVs with more rows per bank than a result packer holds run in chunks", () => {
+    // vocab 64 and context 8: max_count = 22 (gate, up: ceil(176 / 8)), gate and up run 24 rows per bank.
+    const loaded = variant("tiny_chunks", { model: { num_key_value_heads: 4, vocab_size: 64 }, workload: { context_len: 8, prompt_len: 4 } });
+    const run = expectBitExact(loaded, 7, [1, 60, 2, 59], 3);
+    expect(run.compiled.layout.layers[0]!.gate.chunks.length).toBe(2);
+  });
+});
+
+describe("layout", () => {
+  test("each KV head on one bank per die (banks_per_head: nd = min(banks_per_head, dies) = 2) or on one bank (bank_per_head)", () => {
+    const p = chipParams(TINY);
+    const a = planLayout(TINY, p).attention;
+    expect(a.nd).toBe(2);
+    for (const banks of a.heads) expect(banks.map((b) => Math.floor(b / p.banks_per_die))).toEqual([0, 1]);
+    const one = variant("tiny_bph", { workload: { attention_mapping: "bank_per_head" } });
+    const b = planLayout(one, chipParams(one)).attention;
+    expect(b.heads).toEqual([[0], [4]]);
+    expect(new Set([...a.heads.flat(), ...b.heads.flat()]).size).toBe(4);
+  });
+
+  test("weight rows: every natural row in exactly one bank, and the gather returns them in natural order then zeros", () => {
+    const p = chipParams(TINY);
+    const lay = planLayout(TINY, p);
+    const all = Array.from({ length: p.banks }, (_, k) => k);
+    for (const plan of [lay.layers[0]!.q, lay.layers[0]!.k, lay.layers[1]!.gate, lay.lmHead]) {
+      const stream = gatherStream(p, all, plan.rowsPerBank).map((s) => (s === null ? -1 : plan.rowMap[s.bank]![s.row]!));
+      expect(stream.slice(0, plan.rows)).toEqual(Array.from({ length: plan.rows }, (_, i) => i));
+      expect(stream.slice(plan.rows).every((r) => r === -1)).toBe(true);
+    }
+    expect(lay.layers[0]!.gate.rowsPerBank).toBe(24); // 176 rows → 192 slots
+  });
+
+  test("K rows: for every context length the score gather of a head returns positions 0 … n - 1 first", () => {
+    for (const loaded of [TINY, variant("tiny_bph", { workload: { attention_mapping: "bank_per_head" } })]) {
+      const p = chipParams(loaded);
+      const at = planLayout(loaded, p).attention;
+      const placed = new Map<string, number>();
+      for (let t = 0; t < loaded.spec.workload.context_len; t++) {
+        const { slot, row } = kSlot(p, at.nd, t);
+        placed.set(`${slot}:${row}`, t);
+      }
+      for (let n = 1; n <= loaded.spec.workload.context_len; n++) {
+        const rows = scoreRows(p, at.nd, n);
+        expect(rows).toBeLessThanOrEqual(at.kRows);
+        const got = gatherStream(p, at.heads[1]!, rows)
+          .slice(0, n)
+          .map((s) => (s === null ? -1 : placed.get(`${at.heads[1]!.indexOf(s.bank)}:${s.row}`)));
+        expect(got).toEqual(Array.from({ length: n }, (_, i) => i));
+      }
+    }
+  });
+
+  test("Wo columns absorb the PV gather's permutation of head dims: a permutation of 0 … hidden - 1 (plus pads)", () => {
+    const p = chipParams(TINY);
+    const at = planLayout(TINY, p).attention;
+    const cols = at.woColMap.filter((c) => c >= 0);
+    expect([...cols].sort((x, y) => x - y)).toEqual(Array.from({ length: 64 }, (_, i) => i));
+    // nd = 2, per_word 4: head 0 comes back as dims 0-3, 8-11, 4-7, 12-15.
+    expect(at.woColMap.slice(0, 16)).toEqual([0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 12, 13, 14, 15]);
+  });
+});
+
+describe("programs and their tags", () => {
+  test("a step: one host word vector in, the logits out; parts of the seed's breakdown and layers tagged", () => {
+    const p = chipParams(TINY);
+    const w = randomLlamaWeights(TINY, 1);
+    const c = compileDecode(TINY, w);
+    const step = c.step(5, 42);
+    expect(step.data.length).toBe(64 / p.host_elems);
+    expect(step.reads).toEqual([{ what: "logits", layer: null, words: 256 / p.host_elems, elems: 256 }]);
+    expect(instructionsOf(step)).toEqual(step.instrs.map((t) => t.instr));
+    const ones = step.instrs.map(() => 1);
+    const byOp = (part: string, op: string) => step.instrs.filter((t) => t.tag.part === part && t.instr.op === op).length;
+    // 7 weight GEMVs a layer + the LM head; score + PV GEMVs per group member per layer (2 layers, group 2).
+    expect(byOp("intra_bank_weights", "gemv")).toBe(7 * 2 + 1);
+    expect(byOp("intra_bank_kv", "gemv")).toBe(2 * 2 * 2);
+    expect(step.instrs.filter((t) => t.instr.op === "gemv").length).toBe(15 + 8);
+    const parts = tally(step, ones);
+    expect(Object.keys(parts).sort()).toEqual(["controller_bank", "host", "intra_bank_kv", "intra_bank_weights", "intra_controller"]);
+    expect(parts["host"]).toBe(2); // wr_cmem x, rd_cmem logits
+    for (const t of step.instrs) {
+      if (t.instr.op === "gemv") expect(t.tag.part).toBe(t.instr.kv === 1 ? "intra_bank_kv" : "intra_bank_weights");
+      if (["bcast", "gather", "st_bmem", "st_vt"].includes(t.instr.op)) expect(t.tag.part).toBe("controller_bank");
+      if (["vop", "cp_cram"].includes(t.instr.op)) expect(t.tag.part).toBe("intra_controller");
+      if (["st_bmem", "st_vt"].includes(t.instr.op)) expect(t.tag.stream).toBe("kv");
+      expect(t.tag.layer === null || (t.tag.layer >= 0 && t.tag.layer < 2)).toBe(true);
+    }
+    const layers = tally(step, ones, (t) => String(t.layer));
+    expect(layers["0"]).toBe(layers["1"]);
+    expect(programProblems(p, step)).toEqual([]);
+    expect(programProblems(p, c.load)).toEqual([]);
+  });
+
+  test("the score GEMV's rows grow with the position; the PV GEMV reads the whole V^T row pitch", () => {
+    const c = compileDecode(TINY, randomLlamaWeights(TINY, 1));
+    const rows = (pos: number) => c.step(pos, 1).instrs.filter((t) => t.tag.what.startsWith("gemv scores")).map((t) => (t.instr.op === "gemv" ? Number(t.instr.rows) : -1));
+    expect(rows(0)).toEqual([4, 4, 4, 4]); // one bus word per die
+    expect(rows(8)).toEqual([8, 8, 8, 8]); // positions 0-8: blocks 0-2 → 2 blocks on slot 0
+    expect(rows(63)).toEqual([32, 32, 32, 32]);
+    const pv = c.step(3, 1).instrs.find((t) => t.tag.what.startsWith("gemv PV"))!.instr;
+    expect(pv).toMatchObject({ op: "gemv", rows: 8, cols: 64, kv: 1 });
+  });
+});
+
+describe("spec problems are UserErrors that name the field", () => {
+  test("kv_bits ≠ activation_bits", () => {
+    const loaded = variant("tiny_kv4", { numerics: { kv_bits: 4 } });
+    expect(() => compileDecode(loaded, randomLlamaWeights(loaded, 1))).toThrow(UserError);
+    expect(() => planLayout(loaded, chipParams(loaded))).toThrow(/numerics\.kv_bits \(4\) must equal numerics\.activation_bits \(8\)/);
+  });
+
+  test("a head that is not whole CMEM words (head_dim 4 of 8-bit activations, 64-bit words)", () => {
+    const loaded = variant("tiny_hd4", { model: { num_attention_heads: 16, num_key_value_heads: 2 } });
+    expect(() => planLayout(loaded, chipParams(loaded))).toThrow(UserError);
+    expect(() => planLayout(loaded, chipParams(loaded))).toThrow(/head_dim\) = 4.*chip\.controller\.mem_bits/);
+  });
+
+  test("weights and KV cache beyond a bank's memory", () => {
+    const loaded = variant("tiny_small_bmem", { bank: { memory_bytes: 8192 } });
+    expect(() => planLayout(loaded, chipParams(loaded))).toThrow(/chip\.bank\.memory_bytes: the decode layout needs \d+ BMEM words/);
+  });
+});
