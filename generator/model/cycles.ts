@@ -12,6 +12,24 @@
 //                                             word, or the memory term dominates)
 //     cycles  = stream + latency              latency = 3 + ceil(log2 lanes), once per GEMV
 //
+//   GEMV in KV mode (bankGemvCycles(d, rows, cols, { kv: true }); the bank's cmd_kv = 1: rows of
+//   kv_bits fields, attention on the KV cache): the same formulas with kv_bits in the memory term,
+//     memory  = rows x words_per_row          words_per_row = ceil(cols x kv_bits / read_bits)
+//                                             = ceil(cols / kv_per_word), kv_per_word = read_bits / kv_bits
+//     compute = rows x ceil(cols / mac_lanes)
+//     stream  = max(memory, compute, rows)    = rows x max(1, ceil(cols / lanes), ceil(cols / kv_per_word))
+//     cycles  = stream + latency              the same latency as weight mode
+//   In the RTL: a KV beat of lanes x kv_bits bits that fits in a BMEM word (a word then holds
+//   read_bits / (lanes x kv_bits) beats) is issued in one cycle, like a weight beat, so a row takes
+//   max(1, ceil(cols / lanes)) cycles (≥ ceil(cols / kv_per_word), as kv_per_word ≥ lanes). A wider
+//   beat spans kv_words_per_beat = lanes x kv_bits / read_bits words; the bank reads them one per
+//   cycle, a row's last beat only the words that hold its columns, and issues the beat with its
+//   last word, so a row takes max(1, ceil(cols / kv_per_word)) cycles: one BMEM word per cycle, the
+//   memory roofline. Both are the max above; with lanes = min(mac_lanes, weights per word) the
+//   model's ceil(cols / mac_lanes) gives the same max (when mac_lanes exceeds the weights per word,
+//   ceil(cols / kv_per_word) ≥ ceil(cols / lanes) ≥ ceil(cols / mac_lanes)). The next command is
+//   accepted in the cycle of the last BMEM read, in either mode.
+//
 // The latency, counted from the edge that accepts the command to the edge that accepts the last
 // result: 1 cycle from the command to the first BMEM/BRAM read, 1 product register, ceil(log2 lanes)
 // adder-tree registers, 1 accumulator/output register. The stream term counts the last beat's
@@ -37,6 +55,13 @@ export interface BankGeometry {
   tree_levels: number;
   /** GEMV pipeline latency in cycles. */
   gemv_latency: number;
+  kv_bits: number;
+  /** KV fields in one BMEM word (read_bits / kv_bits). */
+  kv_per_word: number;
+  /** KV-mode beats per BMEM word: read_bits / (lanes × kv_bits) when ≥ 1, else 1. */
+  kv_beats_per_word: number;
+  /** BMEM words per KV-mode beat: lanes × kv_bits / read_bits when ≥ 1, else 1 (read one per cycle). */
+  kv_words_per_beat: number;
 }
 
 export function bankGeometry(d: Derived): BankGeometry {
@@ -45,6 +70,8 @@ export function bankGeometry(d: Derived): BankGeometry {
   const weights_per_word = Math.floor(read_bits / weight_bits);
   const lanes = Math.min(d.per_cycle.bank_macs, weights_per_word);
   const tree_levels = Math.ceil(Math.log2(lanes));
+  const kv_bits = Math.round(d.bytes.kv * 8);
+  const kvBeatBits = lanes * kv_bits;
   return {
     read_bits,
     weight_bits,
@@ -53,6 +80,10 @@ export function bankGeometry(d: Derived): BankGeometry {
     beats_per_word: Math.max(1, Math.floor(weights_per_word / lanes)),
     tree_levels,
     gemv_latency: GEMV_FIXED_LATENCY + tree_levels,
+    kv_bits,
+    kv_per_word: Math.floor(read_bits / kv_bits),
+    kv_beats_per_word: Math.max(1, Math.floor(read_bits / kvBeatBits)),
+    kv_words_per_beat: Math.max(1, Math.floor(kvBeatBits / read_bits)),
   };
 }
 
@@ -70,20 +101,27 @@ export interface GemvCycles {
   latency: number;
   /** stream + latency. */
   total: number;
-  /** The bandwidth roofline: rows x cols weight bytes / bank bytes per cycle, unrounded. */
+  /** The bandwidth roofline: rows x cols weight (KV mode: KV) bytes / bank bytes per cycle, unrounded. */
   roofline: number;
+}
+
+export interface GemvOptions {
+  /** KV mode (the bank's cmd_kv = 1): rows of kv_bits fields instead of weight_bits. */
+  kv?: boolean;
 }
 
 /**
  * Cycles of a GEMV of `rows` x `cols` on one bank, from command accepted to last result accepted.
  * memory and compute are decode.ts's formulas for one bank's share of a weight GEMV (bankReadBytes
  * rounds each row to whole read_bits words; a row costs ceil(cols / mac_lanes) MAC beats), divided
- * by the cycle rates: the cycle view of the same model.
+ * by the cycle rates: the cycle view of the same model. `{ kv: true }`: the KV mode (rows of
+ * kv_bits fields; see the header).
  */
-export function bankGemvCycles(d: Derived, rows: number, cols: number): GemvCycles {
+export function bankGemvCycles(d: Derived, rows: number, cols: number, opts: GemvOptions = {}): GemvCycles {
   const g = bankGeometry(d);
   const r = cycleRates(d);
-  const rowBytes = bankReadBytes(d, cols * g.weight_bits);
+  const fieldBits = opts.kv ? g.kv_bits : g.weight_bits;
+  const rowBytes = bankReadBytes(d, cols * fieldBits);
   const memory = (rows * rowBytes) / r.bank_bytes;
   const compute = (rows * Math.ceil(cols / r.bank_macs) * r.bank_macs) / r.bank_macs;
   // The RTL issues at least one (masked) beat per row, also when cols = 0.
@@ -99,7 +137,7 @@ export function bankGemvCycles(d: Derived, rows: number, cols: number): GemvCycl
     stream,
     latency,
     total: stream + latency,
-    roofline: (rows * cols * d.bytes.weight) / r.bank_bytes,
+    roofline: (rows * cols * (opts.kv ? d.bytes.kv : d.bytes.weight)) / r.bank_bytes,
   };
 }
 
@@ -108,6 +146,8 @@ export interface GemvArrival {
   at: number;
   rows: number;
   cols: number;
+  /** KV mode (cmd_kv = 1). */
+  kv?: boolean;
 }
 
 export interface GemvTiming {
@@ -130,7 +170,7 @@ export function bankGemvSchedule(d: Derived, arrivals: readonly GemvArrival[]): 
   const out: GemvTiming[] = [];
   let free = -Infinity;
   for (const a of arrivals) {
-    const cycles = bankGemvCycles(d, a.rows, a.cols);
+    const cycles = bankGemvCycles(d, a.rows, a.cols, { kv: a.kv ?? false });
     const accept = Math.max(a.at, free);
     const results = Array.from({ length: a.rows }, (_, r) => accept + (r + 1) * cycles.beats_per_row + cycles.latency);
     out.push({ accept, results, done: results.length > 0 ? results[results.length - 1]! : accept, cycles });

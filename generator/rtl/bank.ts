@@ -9,6 +9,7 @@ export function bankModule(p: BankParams): RtlModule {
     render("rtl/bank.v.hbs", {
       name: p.name,
       weight_bits: p.weight_bits,
+      kv_bits: p.kv_bits,
       act_bits: p.act_bits,
       acc_bits: p.acc_bits,
       read_bits: p.read_bits,

@@ -9,7 +9,8 @@ export function macArrayModule(p: BankParams): RtlModule {
     render("rtl/mac_array.v.hbs", {
       name: p.name,
       lanes: p.lanes,
-      weight_bits: p.weight_bits,
+      // The bank instantiates it with max(weight_bits, kv_bits)-bit weights (KV mode); the default is the same.
+      weight_bits: p.mul_bits,
       act_bits: p.act_bits,
       acc_bits: p.acc_bits,
     }),

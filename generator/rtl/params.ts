@@ -13,6 +13,12 @@ export interface BankParams {
   kv_bits: number;
   /** KV elements per BMEM word: read_bits / kv_bits. */
   kv_per_word: number;
+  /** KV-mode beats per BMEM word: read_bits / (lanes × kv_bits) when that is ≥ 1, else 1. */
+  kv_beats_per_word: number;
+  /** BMEM words per KV-mode beat: lanes × kv_bits / read_bits when that is ≥ 1, else 1. */
+  kv_words_per_beat: number;
+  /** Bits of the multipliers' weight operand: max(weight_bits, kv_bits) (weights are sign-extended). */
+  mul_bits: number;
   act_bits: number;
   acc_bits: number;
   /** Bits per BMEM word. */
@@ -26,7 +32,7 @@ export interface BankParams {
   beats_per_word: number;
   /** Adder-tree levels: ceil(log2 lanes). */
   tree_levels: number;
-  /** Adder-tree width: min(acc_bits, weight_bits + act_bits + tree_levels). */
+  /** Adder-tree width: min(acc_bits, mul_bits + act_bits + tree_levels). */
   tree_bits: number;
   bmem_depth: number;
   /** Bits of one MAC beat of activations: lanes × act_bits. */
@@ -78,11 +84,16 @@ export function bankParams(loaded: LoadedSpec): BankParams {
     );
   }
   const max_cols = bram_depth * bram_slices * g.lanes;
+  const kv_bits = spec.numerics.kv_bits;
+  const mul_bits = Math.max(g.weight_bits, kv_bits);
   return {
     name: spec.name,
     weight_bits: g.weight_bits,
-    kv_bits: spec.numerics.kv_bits,
-    kv_per_word: Math.floor(g.read_bits / spec.numerics.kv_bits),
+    kv_bits,
+    kv_per_word: Math.floor(g.read_bits / kv_bits),
+    kv_beats_per_word: g.kv_beats_per_word,
+    kv_words_per_beat: g.kv_words_per_beat,
+    mul_bits,
     act_bits,
     acc_bits,
     read_bits: g.read_bits,
@@ -91,7 +102,7 @@ export function bankParams(loaded: LoadedSpec): BankParams {
     weights_per_word: g.weights_per_word,
     beats_per_word: g.beats_per_word,
     tree_levels: g.tree_levels,
-    tree_bits: Math.min(acc_bits, g.weight_bits + act_bits + g.tree_levels),
+    tree_bits: Math.min(acc_bits, mul_bits + act_bits + g.tree_levels),
     bmem_depth,
     act_word_bits,
     bcast_bits,

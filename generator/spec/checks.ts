@@ -103,6 +103,44 @@ function broadcastMeetsBmem(spec: Spec): Problem | undefined {
   };
 }
 
+/**
+ * The bank's KV mode (a GEMV on rows of kv_bits fields, templates/rtl/bank.v.hbs) multiplies KV
+ * fields on the weight multipliers, widened to kv_bits: kv_bits must be a multiple of weight_bits.
+ */
+function kvWidensWeight(spec: Spec): Problem | undefined {
+  const { weight_bits: w, kv_bits: kv } = spec.numerics;
+  if (kv % w === 0) return undefined;
+  const up = Math.ceil(kv / w) * w;
+  return {
+    path: "numerics.kv_bits",
+    message:
+      `${kv} is not a multiple of numerics.weight_bits (${w}); the bank RTL's KV-mode GEMV runs KV fields on the weight multipliers ` +
+      `widened to kv_bits, so it needs kv_bits = weight_bits × n, e.g. ${up > w ? `${w} or ${up}` : `${w}`}`,
+  };
+}
+
+/**
+ * A KV-mode MAC beat is lanes × kv_bits bits of BMEM: it must divide a BMEM word (a word holds
+ * whole beats) or be a whole number of words (the bank reads them one per cycle).
+ */
+function kvBeatMeetsWord(spec: Spec): Problem | undefined {
+  const { lanes, weightsPerWord } = bankLanes(spec);
+  const { kv_bits: kv } = spec.numerics;
+  const word = spec.chip.bank.read_bits;
+  if (weightsPerWord < 1 || lanes < 1 || word % kv !== 0) return undefined; // reported elsewhere
+  const beat = lanes * kv;
+  if (nested(beat, word)) return undefined;
+  const ok = divisorsOf(weightsPerWord).filter((l) => nested(l * kv, word));
+  return {
+    path: "numerics.kv_bits",
+    message:
+      `a KV-mode MAC beat of ${lanes} lanes × numerics.kv_bits = ${lanes} × ${kv} = ${beat} bits and a BMEM word of chip.bank.read_bits = ` +
+      `${word} bits must divide one another (lanes = min(chip.bank.mac_lanes, chip.bank.read_bits / numerics.weight_bits)); the bank ` +
+      `either takes several KV beats from one word or reads a beat's words one per cycle` +
+      (ok.length > 0 ? `; e.g. chip.bank.mac_lanes = ${ok.join(", ")}` : ""),
+  };
+}
+
 /** Why a mapping cannot run on this chip, or undefined when it can. */
 export function mappingInfeasibility(d: Derived, mapping: AttentionMapping): Problem | undefined {
   const kvHeads = d.model.num_key_value_heads;
@@ -142,6 +180,8 @@ export function checkRtl(spec: Spec, d: Derived): Problem[] {
   push(lanesDivideWord(spec));
   push(broadcastMeetsBram(spec));
   push(broadcastMeetsBmem(spec));
+  push(kvWidensWeight(spec));
+  push(kvBeatMeetsWord(spec));
   const a = spec.numerics.activation_bits;
   if (a < RTL_ACTIVATION_BITS.min || a > RTL_ACTIVATION_BITS.max) {
     problems.push({

@@ -1,5 +1,7 @@
 // Golden model of <name>_bank's GEMV, bit-exact: BMEM/BRAM layout, the sequencer's beat order and
 // read edges, masking of padding, the MAC array's wrap-around, and read-during-write (read-first).
+// Both modes: weight rows (weight_bits fields) and, with `kv`, KV rows (kv_bits fields; a beat
+// wider than a BMEM word reads its words at consecutive edges).
 import type { BankParams } from "../../generator/rtl/params.js";
 import { DpramModel } from "./dpram.js";
 import { macDot, packFields, signedField, type Beat, type Dot } from "./mac.js";
@@ -11,6 +13,8 @@ export interface GemvCommand {
   a_base: number;
   rows: number;
   cols: number;
+  /** KV mode (cmd_kv = 1): rows of kv_bits fields. Default false: weight_bits fields. */
+  kv?: boolean;
 }
 
 /** A bank's two memories, as golden models. */
@@ -26,9 +30,14 @@ export function bankMemories(p: BankParams): BankMemories {
   };
 }
 
-/** BMEM words per row: rows are padded to whole words. */
-export function wordsPerRow(p: BankParams, cols: number): number {
-  return Math.ceil(cols / p.weights_per_word);
+/** Fields per BMEM word of a row: weights, or KV elements with `kv`. */
+export function fieldsPerWord(p: BankParams, kv = false): number {
+  return kv ? p.kv_per_word : p.weights_per_word;
+}
+
+/** BMEM words per row: rows are padded to whole words (of weights, or of KV fields with `kv`). */
+export function wordsPerRow(p: BankParams, cols: number, kv = false): number {
+  return Math.ceil(cols / fieldsPerWord(p, kv));
 }
 
 /** Beats per row: one beat is `lanes` columns (a masked beat when cols = 0). */
@@ -45,7 +54,10 @@ export function bramWordsPerRow(p: BankParams, cols: number): number {
 export interface BeatRead {
   row: number;
   beat: number;
+  /** BMEM word of the beat (its first word when a KV beat spans several). */
   bmem_addr: number;
+  /** BMEM words the beat reads, bmem_addr onward, one per cycle (1 but for KV beats wider than a word). */
+  bmem_words: number;
   /** Beat within the BMEM word. */
   sub: number;
   bram_addr: number;
@@ -53,63 +65,103 @@ export interface BeatRead {
   bram_slice: number;
   /** Columns of this beat that take part (the rest is masked). */
   valid_lanes: number;
+  /** Read cycle of the beat's first BMEM word, counted from 0 for the command's first read. */
+  slot: number;
 }
 
-/** The beats of a GEMV in issue order: beat j is read at edge accept + 1 + j. */
+/**
+ * The beats of a GEMV in issue order. The command's BMEM reads are one per cycle: read slot s is
+ * at edge accept + 1 + s when nothing stalls. A beat reads its BMEM words at slots slot ..
+ * slot + bmem_words - 1 and its BRAM word with the last of them. In weight mode (and in KV mode
+ * when a beat fits in a word) slot = the beat's index.
+ */
 export function gemvBeats(p: BankParams, cmd: GemvCommand): BeatRead[] {
+  const kv = cmd.kv ?? false;
   const beats = beatsPerRow(p, cmd.cols);
+  const perWord = kv ? p.kv_beats_per_word : p.beats_per_word;
+  const wordsPerBeat = kv ? p.kv_words_per_beat : 1;
+  const fpw = fieldsPerWord(p, kv);
   const out: BeatRead[] = [];
   let w = cmd.w_base;
+  let slot = 0;
   for (let row = 0; row < cmd.rows; row++) {
     for (let beat = 0; beat < beats; beat++) {
-      const sub = beat % p.beats_per_word;
+      const sub = beat % perWord;
+      const valid_lanes = Math.max(0, Math.min(p.lanes, cmd.cols - beat * p.lanes));
+      // A multi-word beat reads only the words that hold its columns (at least one).
+      const bmem_words = wordsPerBeat === 1 ? 1 : Math.max(1, Math.ceil(valid_lanes / fpw));
       out.push({
         row,
         beat,
         bmem_addr: w,
+        bmem_words,
         sub,
         bram_addr: cmd.a_base + Math.floor(beat / p.bram_slices),
         bram_slice: beat % p.bram_slices,
-        valid_lanes: Math.max(0, Math.min(p.lanes, cmd.cols - beat * p.lanes)),
+        valid_lanes,
+        slot,
       });
+      slot += bmem_words;
       // The next beat moves to a new word after the word's last beat and after a row's last beat.
-      if (beat === beats - 1 || sub === p.beats_per_word - 1) w++;
+      if (wordsPerBeat > 1) w += bmem_words;
+      else if (beat === beats - 1 || sub === perWord - 1) w++;
     }
   }
   return out;
 }
 
+/** BMEM reads (cycles with a beat's word read) of a GEMV: the stream term of its cycles. */
+export function gemvReadSlots(p: BankParams, cmd: GemvCommand): number {
+  return gemvBeats(p, cmd).reduce((n, b) => n + b.bmem_words, 0);
+}
+
 /**
- * The GEMV's results. `readEdge(j)` is the edge at which beat j is read (accept + 1 + j when
- * nothing stalls); each read sees the memories as the read-first rule says. Throws when a lane
- * that takes part reads a word never written (the RTL would use uninitialised state).
+ * The GEMV's results. `readEdge(s)` is the edge of read slot s (accept + 1 + s when nothing
+ * stalls; see gemvBeats); each read sees the memories as the read-first rule says. Throws when a
+ * lane that takes part reads a word never written (the RTL would use uninitialised state).
  */
-export function bankGemv(p: BankParams, mem: BankMemories, cmd: GemvCommand, readEdge: (beat: number) => number): Dot[] {
+export function bankGemv(p: BankParams, mem: BankMemories, cmd: GemvCommand, readEdge: (slot: number) => number): Dot[] {
+  const kv = cmd.kv ?? false;
+  const bits = kv ? p.kv_bits : p.weight_bits;
+  const fpw = fieldsPerWord(p, kv);
   const rows: Beat[][] = Array.from({ length: cmd.rows }, () => []);
-  gemvBeats(p, cmd).forEach((b, j) => {
-    const edge = readEdge(j);
+  for (const b of gemvBeats(p, cmd)) {
     const mask = Array.from({ length: p.lanes }, (_, i) => i < b.valid_lanes);
-    const word = mem.bmem.readAt(edge, b.bmem_addr);
-    const acts = mem.bram.readAt(edge, b.bram_addr);
-    if (b.valid_lanes > 0 && (word === undefined || acts === undefined)) {
-      const which = word === undefined ? `BMEM word ${b.bmem_addr}` : `BRAM word ${b.bram_addr}`;
-      throw new Error(`golden bank: row ${b.row} beat ${b.beat} reads ${which}, never written`);
+    const words = Array.from({ length: b.bmem_words }, (_, k) => mem.bmem.readAt(readEdge(b.slot + k), b.bmem_addr + k));
+    const acts = mem.bram.readAt(readEdge(b.slot + b.bmem_words - 1), b.bram_addr);
+    const weights: bigint[] = [];
+    for (let i = 0; i < p.lanes; i++) {
+      // Lane i: field sub × lanes + i of the beat's words taken as one little-endian bit string.
+      const f = b.sub * p.lanes + i;
+      const k = Math.floor(f / fpw);
+      const word = k < words.length ? words[k] : undefined;
+      if (i < b.valid_lanes && word === undefined) {
+        throw new Error(`golden bank: row ${b.row} beat ${b.beat} reads BMEM word ${b.bmem_addr + k}, never written`);
+      }
+      weights.push(word === undefined ? 0n : signedField(word, f % fpw, bits));
+    }
+    if (b.valid_lanes > 0 && acts === undefined) {
+      throw new Error(`golden bank: row ${b.row} beat ${b.beat} reads BRAM word ${b.bram_addr}, never written`);
     }
     rows[b.row]!.push({
-      weights: Array.from({ length: p.lanes }, (_, i) => (word === undefined ? 0n : signedField(word, b.sub * p.lanes + i, p.weight_bits))),
+      weights,
       activations: Array.from({ length: p.lanes }, (_, i) => (acts === undefined ? 0n : signedField(acts, b.bram_slice * p.lanes + i, p.act_bits))),
       mask,
     });
-  });
+  }
   return rows.map((beats) => macDot(beats, p.acc_bits));
 }
 
-/** A row of weights as BMEM words; padding fields past the row hold `pad` values (any: they are masked). */
-export function packWeightRow(p: BankParams, weights: readonly bigint[], pad: () => bigint): bigint[] {
+/**
+ * A row of weights (with `kv`: of KV elements, kv_bits fields) as BMEM words; padding fields past
+ * the row hold `pad` values (any: they are masked).
+ */
+export function packWeightRow(p: BankParams, weights: readonly bigint[], pad: () => bigint, kv = false): bigint[] {
   const words: bigint[] = [];
-  for (let w = 0; w < wordsPerRow(p, weights.length); w++) {
-    const fields = Array.from({ length: p.weights_per_word }, (_, i) => weights[w * p.weights_per_word + i] ?? pad());
-    words.push(packFields(fields, p.weight_bits));
+  const fpw = fieldsPerWord(p, kv);
+  for (let w = 0; w < wordsPerRow(p, weights.length, kv); w++) {
+    const fields = Array.from({ length: fpw }, (_, i) => weights[w * fpw + i] ?? pad());
+    words.push(packFields(fields, kv ? p.kv_bits : p.weight_bits));
   }
   return words;
 }

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { bankGemvCycles, bankGemvSchedule, type GemvTiming } from "../../generator/model/cycles.js";
+import { bankGemvCycles, bankGemvSchedule, type GemvArrival, type GemvTiming } from "../../generator/model/cycles.js";
 import { bankParams, rtlModules, type BankParams } from "../../generator/rtl/index.js";
 import type { Derived } from "../../generator/spec/derive.js";
 import type { LoadedSpec } from "../../generator/spec/load.js";
@@ -121,6 +121,16 @@ function randomVector(rng: Prng, n: number, bits: number): bigint[] {
   return Array.from({ length: n }, () => rng.signed(bits));
 }
 
+/** Bits of a row's fields: weights, or KV elements in KV mode. */
+function fieldBits(p: BankParams, kv: boolean): number {
+  return kv ? p.kv_bits : p.weight_bits;
+}
+
+/** The GEMV as the cycle model's schedule takes it. */
+function arrival(at: number, cmd: GemvCommand): GemvArrival {
+  return { at, rows: cmd.rows, cols: cmd.cols, kv: cmd.kv ?? false };
+}
+
 /** Weights for `rows` rows at w_base and activations at a_base, as preload writes. */
 function placeGemv(
   rng: Prng,
@@ -130,9 +140,10 @@ function placeGemv(
   acts: readonly bigint[],
 ): MemWrite[] {
   const out: MemWrite[] = [];
-  const wpr = wordsPerRow(p, cmd.cols);
+  const kv = cmd.kv ?? false;
+  const wpr = wordsPerRow(p, cmd.cols, kv);
   weights.forEach((row, r) => {
-    packWeightRow(p, row, () => rng.signed(p.weight_bits)).forEach((data, k) =>
+    packWeightRow(p, row, () => rng.signed(fieldBits(p, kv)), kv).forEach((data, k) =>
       out.push({ mem: "bmem", addr: cmd.w_base + r * wpr + k, data }),
     );
   });
@@ -141,7 +152,7 @@ function placeGemv(
 }
 
 function randomGemv(rng: Prng, p: BankParams, cmd: GemvCommand): { weights: bigint[][]; acts: bigint[]; writes: MemWrite[] } {
-  const weights = Array.from({ length: cmd.rows }, () => randomVector(rng, cmd.cols, p.weight_bits));
+  const weights = Array.from({ length: cmd.rows }, () => randomVector(rng, cmd.cols, fieldBits(p, cmd.kv ?? false)));
   const acts = randomVector(rng, cmd.cols, p.act_bits);
   return { weights, acts, writes: placeGemv(rng, p, cmd, weights, acts) };
 }
@@ -395,6 +406,204 @@ export const BANK_TESTS: readonly BankTestDef[] = [
       return { scenario: { preload, writes, commands: cmds.map((cmd) => ({ at: 0, cmd })), ready_percent: 60 } };
     },
   },
+  // ---- KV mode (cmd_kv = 1: rows of kv_bits fields) ----------------------------------------------
+  {
+    name: "kv_random",
+    description:
+      "KV-mode GEMVs (cmd_kv = 1, rows of kv_bits fields), back to back: one whose rows end with a single column (a beat of one BMEM word), one of random length; bit-exact and cycle-exact",
+    make(rng, p) {
+      const cols1 = Math.min(p.max_cols, p.lanes * rng.int(3, 8) + 1);
+      const cols2 = Math.min(p.max_cols, rng.int(p.lanes * 3 + 1, Math.max(p.lanes * 3 + 1, Math.floor(p.max_cols / 2))));
+      const cols = Math.max(cols1, cols2);
+      const a_base = rng.int(0, p.bram_depth - bramWordsPerRow(p, cols));
+      const cmd1: GemvCommand = { w_base: rng.int(0, 7), a_base, rows: rng.int(5, 12), cols: cols1, kv: true };
+      const cmd2: GemvCommand = { w_base: cmd1.w_base + cmd1.rows * wordsPerRow(p, cols1, true), a_base, rows: rng.int(3, 8), cols: cols2, kv: true };
+      const acts = randomVector(rng, cols, p.act_bits);
+      const w1 = Array.from({ length: cmd1.rows }, () => randomVector(rng, cols1, p.kv_bits));
+      const w2 = Array.from({ length: cmd2.rows }, () => randomVector(rng, cols2, p.kv_bits));
+      const preload = [...placeGemv(rng, p, cmd2, w2, acts), ...placeGemv(rng, p, cmd1, w1, []).filter((w) => w.mem === "bmem")];
+      const at = rng.int(0, 3);
+      return {
+        scenario: { preload, writes: [], commands: [{ at, cmd: cmd1 }, { at, cmd: cmd2 }], ready_percent: 100 },
+        check: ({ expected }) =>
+          sameDots(expected.results[0]!, gemvReference(w1, acts.slice(0, cols1), p.acc_bits)) &&
+          sameDots(expected.results[1]!, gemvReference(w2, acts, p.acc_bits))
+            ? []
+            : ["golden bank model (KV mode) disagrees with the plain matrix reference (layout helpers)"],
+      };
+    },
+  },
+  {
+    name: "kv_extremes",
+    description:
+      "KV mode: most negative / most positive KV fields against full-scale negative and positive activations, rows as long as BRAM holds: the largest sums, and the accumulator's wrap-around where it is narrow enough",
+    make(rng, p, d) {
+      // As long as BRAM and BMEM (6 rows) hold.
+      const cols = Math.min(p.max_cols, Math.floor(p.bmem_depth / 6) * p.kv_per_word);
+      const kMin = minOf(p.kv_bits);
+      const kMax = maxOf(p.kv_bits);
+      const aMin = minOf(p.act_bits);
+      const aMax = maxOf(p.act_bits);
+      const patterns: ((c: number) => bigint)[] = [
+        () => kMin,
+        () => kMax,
+        (c) => (c % 2 === 0 ? kMin : kMax),
+        (c) => (c % 3 === 0 ? -1n : kMin),
+        () => 0n,
+        () => rng.signed(p.kv_bits),
+      ];
+      const weights = patterns.map((f) => Array.from({ length: cols }, (_, c) => f(c)));
+      const rows = weights.length;
+      const cmd: GemvCommand = { w_base: 0, a_base: 0, rows, cols, kv: true };
+      const negActs = Array.from({ length: cols }, () => aMin);
+      const posActs = Array.from({ length: cols }, () => aMax);
+      // Padding fields most negative too: masked lanes must not count whatever they hold.
+      const wpr = wordsPerRow(p, cols, true);
+      const preload: MemWrite[] = [
+        ...weights.flatMap((row, r) => packWeightRow(p, row, () => kMin, true).map((data, k): MemWrite => ({ mem: "bmem", addr: r * wpr + k, data }))),
+        ...packActivations(p, negActs, () => aMin).map((data, k): MemWrite => ({ mem: "bram", addr: k, data })),
+      ];
+      const first = bankGemvSchedule(d, [arrival(0, cmd)])[0]!;
+      const lastRead = first.accept + first.cycles.stream;
+      const writes: TimedWrite[] = packActivations(p, posActs, () => aMin).map((data, k) => ({ cycle: lastRead + 1 + k, mem: "bram", addr: k, data }));
+      const secondAt = lastRead + 2 + writes.length;
+      return {
+        scenario: { preload, writes, commands: [{ at: 0, cmd }, { at: secondAt, cmd }], ready_percent: 100 },
+        check: ({ expected }) => {
+          const msgs: string[] = [];
+          const mostPositive = BigInt(cols) * kMin * aMin;
+          if (expected.results[0]![0]!.exact !== mostPositive) msgs.push(`golden: row 0 should be the most positive sum ${mostPositive}`);
+          if (expected.results[1]![0]!.exact !== BigInt(cols) * kMin * aMax) msgs.push("golden: row 0 of the second command should be the most negative sum");
+          const narrow = p.acc_bits < p.kv_bits + p.act_bits - 1 + Math.ceil(Math.log2(cols + 1));
+          const wrapped = expected.results.flat().some((x) => x.wrapped);
+          if (narrow && !wrapped) msgs.push("golden: expected this accumulator width to wrap on these rows, but nothing wrapped");
+          if (!sameDots(expected.results[0]!, gemvReference(weights, negActs, p.acc_bits))) msgs.push("golden: disagrees with the plain matrix reference");
+          return msgs;
+        },
+      };
+    },
+  },
+  {
+    name: "kv_roofline",
+    description: `a KV-mode GEMV of 16 rows (fewer when BMEM holds fewer) × min(1024, BRAM capacity) columns within ${(ROOFLINE_SHARE * 100).toFixed(0)} % of the roofline (KV bytes / bank bytes per cycle; MACs / lanes when the lanes are the limit)`,
+    make(rng, p, d) {
+      const cols = Math.min(1024, p.max_cols);
+      const rows = Math.min(16, Math.floor(p.bmem_depth / wordsPerRow(p, cols, true)));
+      const cmd: GemvCommand = { w_base: 0, a_base: 0, rows, cols, kv: true };
+      const g = randomGemv(rng, p, cmd);
+      return {
+        scenario: { preload: g.writes, writes: [], commands: [{ at: 0, cmd }], ready_percent: 100 },
+        check: ({ run, expected }) => {
+          const timing = expected.timing![0]!;
+          const measured = (run.results[run.results.length - 1]?.cycle ?? Infinity) - (run.accept[0] ?? 0);
+          const bandwidth = timing.cycles.roofline;
+          const compute = (cmd.rows * cmd.cols) / d.per_cycle.bank_macs;
+          const roof = Math.max(bandwidth, compute);
+          const limit = roof / ROOFLINE_SHARE;
+          return measured <= limit
+            ? []
+            : [`${measured} cycles is below ${(ROOFLINE_SHARE * 100).toFixed(0)} % of the KV roofline (${roof} cycles; limit ${limit.toFixed(1)})`];
+        },
+      };
+    },
+  },
+  {
+    name: "mixed_weight_kv",
+    description:
+      "a mixed program queued at once: weight GEMV, KV GEMV, KV GEMV, weight GEMV, KV GEMV of other shapes (1 column, cols = 0, rows = 0 among them): each switch of mode without a bubble, results in order, bit-exact, cycle-exact",
+    make(rng, p) {
+      const kvCols = (n: number) => Math.min(p.max_cols, n);
+      const shapes: [number, number, boolean][] = [
+        [rng.int(3, 6), kvCols(rng.int(p.lanes + 1, 6 * p.lanes)), false],
+        [rng.int(3, 6), kvCols(rng.int(p.lanes + 1, 6 * p.lanes)), true],
+        [2, 1, true],
+        [rng.int(2, 4), kvCols(p.kv_per_word * 2 + 1), false],
+        [0, 5, true],
+        [2, 0, true],
+        [rng.int(2, 5), kvCols(rng.int(1, 4 * p.weights_per_word)), true],
+      ];
+      const maxCols = Math.max(...shapes.map(([, c]) => c));
+      const a_base = rng.int(0, p.bram_depth - bramWordsPerRow(p, maxCols));
+      const acts = randomVector(rng, maxCols, p.act_bits);
+      const preload: MemWrite[] = packActivations(p, acts, () => rng.signed(p.act_bits)).map((data, k) => ({ mem: "bram", addr: a_base + k, data }));
+      let w = 0;
+      const mats: bigint[][][] = [];
+      const commands: TimedCommand[] = shapes.map(([rows, cols, kv]) => {
+        const cmd: GemvCommand = { w_base: w, a_base, rows, cols, kv };
+        const m = Array.from({ length: rows }, () => randomVector(rng, cols, fieldBits(p, kv)));
+        mats.push(m);
+        if (cols > 0) preload.push(...placeGemv(rng, p, cmd, m, []).filter((x) => x.mem === "bmem"));
+        w += rows * Math.max(1, wordsPerRow(p, cols, kv));
+        return { at: 0, cmd };
+      });
+      return {
+        scenario: { preload, writes: [], commands, ready_percent: 100 },
+        check: ({ expected }) =>
+          commands.every(({ cmd }, i) => sameDots(expected.results[i]!, gemvReference(mats[i]!, acts.slice(0, cmd.cols), p.acc_bits)))
+            ? []
+            : ["golden bank model disagrees with the plain matrix reference on the mixed program"],
+      };
+    },
+  },
+  {
+    name: "kv_read_during_write",
+    description:
+      "KV mode: writes to the very BMEM and BRAM words a GEMV reads, at the edge it reads them (the first and the last word of a beat that spans several, the BRAM word with the last): those reads get the OLD word (read-first)",
+    make(rng, p, d) {
+      const cols = Math.min(p.max_cols, p.lanes * 3 + 1);
+      const rows = 5;
+      const cmd: GemvCommand = { w_base: 3, a_base: 1, rows, cols, kv: true };
+      const g = randomGemv(rng, p, cmd);
+      const t = bankGemvSchedule(d, [arrival(0, cmd)])[0]!;
+      const beats = gemvBeats(p, cmd);
+      const picks = new Set<number>([0, 1, Math.floor(beats.length / 2), beats.length - 1]);
+      const writes: TimedWrite[] = [];
+      for (const j of [...picks].sort((a, b) => a - b)) {
+        const b = beats[j]!;
+        const first = t.accept + 1 + b.slot;
+        const lastWord = first + b.bmem_words - 1;
+        writes.push({ cycle: first, mem: "bmem", addr: b.bmem_addr, data: randomWord(rng, p, "bmem") });
+        if (b.bmem_words > 1) writes.push({ cycle: lastWord, mem: "bmem", addr: b.bmem_addr + b.bmem_words - 1, data: randomWord(rng, p, "bmem") });
+        writes.push({ cycle: lastWord, mem: "bram", addr: b.bram_addr, data: randomWord(rng, p, "bram") });
+      }
+      return {
+        scenario: { preload: g.writes, writes, commands: [{ at: 0, cmd }], ready_percent: 100 },
+        check: ({ scenario, expected }) => {
+          const mem = applyMemories(p, scenario);
+          const writeFirst = bankGemv(p, mem, cmd, (s) => t.accept + 2 + s);
+          return sameDots(writeFirst, expected.results[0]!)
+            ? ["golden: read-first and write-first give the same results here, so the test shows nothing; pick other words"]
+            : [];
+        },
+      };
+    },
+  },
+  {
+    name: "kv_backpressure",
+    description:
+      "KV mode with res_ready low 40 % of the cycles, a weight GEMV between two KV GEMVs: the pipeline (and the words of a beat held while it stalls) loses and duplicates nothing (cycles not compared)",
+    make(rng, p) {
+      const cols = Math.min(p.max_cols, p.lanes * 5 + 3);
+      const small = Math.max(1, Math.floor(p.lanes / 2));
+      const cmds: GemvCommand[] = [{ w_base: 0, a_base: 0, rows: 9, cols, kv: true }];
+      cmds.push({ w_base: 9 * wordsPerRow(p, cols, true), a_base: 0, rows: 3, cols, kv: false });
+      cmds.push({ w_base: cmds[1]!.w_base + 3 * wordsPerRow(p, cols), a_base: 0, rows: 4, cols: small, kv: true });
+      const acts = randomVector(rng, cols, p.act_bits);
+      const preload: MemWrite[] = packActivations(p, acts, () => rng.signed(p.act_bits)).map((data, k) => ({ mem: "bram", addr: k, data }));
+      for (const cmd of cmds) {
+        const m = Array.from({ length: cmd.rows }, () => randomVector(rng, cmd.cols, fieldBits(p, cmd.kv ?? false)));
+        preload.push(...placeGemv(rng, p, cmd, m, []).filter((x) => x.mem === "bmem"));
+      }
+      const used = cmds[2]!.w_base + 4 * wordsPerRow(p, small, true);
+      const bramFree = bramWordsPerRow(p, cols);
+      const writes: TimedWrite[] = [];
+      for (let c = 0; c < 300; c++) {
+        writes.push({ cycle: c, mem: "bmem", addr: used + (c % 16), data: randomWord(rng, p, "bmem") });
+        writes.push({ cycle: c, mem: "bram", addr: bramFree + (c % (p.bram_depth - bramFree)), data: randomWord(rng, p, "bram") });
+      }
+      return { scenario: { preload, writes, commands: cmds.map((cmd) => ({ at: 0, cmd })), ready_percent: 60 } };
+    },
+  },
 ];
 
 // ---- golden expectation ------------------------------------------------------------------------
@@ -411,7 +620,7 @@ export function expectBank(p: BankParams, d: Derived, s: BankScenario): BankExpe
   if (s.ready_percent >= 100) {
     const timing = bankGemvSchedule(
       d,
-      s.commands.map((c) => ({ at: c.at, rows: c.cmd.rows, cols: c.cmd.cols })),
+      s.commands.map((c) => arrival(c.at, c.cmd)),
     );
     const results = s.commands.map((c, i) => bankGemv(p, mem, c.cmd, (j) => timing[i]!.accept + 1 + j));
     return { results, timing };
@@ -420,7 +629,7 @@ export function expectBank(p: BankParams, d: Derived, s: BankScenario): BankExpe
   const read = { bmem: new Set<number>(), bram: new Set<number>() };
   for (const c of s.commands) {
     for (const b of gemvBeats(p, c.cmd)) {
-      read.bmem.add(b.bmem_addr);
+      for (let k = 0; k < b.bmem_words; k++) read.bmem.add(b.bmem_addr + k);
       read.bram.add(b.bram_addr);
     }
   }
@@ -435,7 +644,7 @@ export function stimulusText(s: BankScenario, readySeed: number, limit: number):
   const lines: string[] = [`ready ${s.ready_percent} ${readySeed}`];
   for (const w of s.preload) lines.push(`load ${w.mem === "bmem" ? "b" : "a"} ${w.addr} ${w.data.toString(16)}`);
   const events: [number, string][] = [
-    ...s.commands.map((c): [number, string] => [c.at, `cmd ${c.cmd.w_base} ${c.cmd.a_base} ${c.cmd.rows} ${c.cmd.cols}`]),
+    ...s.commands.map((c): [number, string] => [c.at, `cmd ${c.cmd.w_base} ${c.cmd.a_base} ${c.cmd.rows} ${c.cmd.cols} ${c.cmd.kv ? 1 : 0}`]),
     ...s.writes.map((w): [number, string] => [w.cycle, `${w.mem === "bmem" ? "wb" : "wa"} ${w.addr} ${w.data.toString(16)}`]),
   ];
   // Stable order: by cycle, commands before writes as listed (the testbench keeps file order).
@@ -508,7 +717,7 @@ export function checkBankRun(c: CheckContext): string[] {
           const measured = last.cycle - accept;
           const model = t.cycles.total;
           if (!cyclesWithinTolerance(measured, model)) {
-            msgs.push(`command ${i} (${rows}×${t.cycles.cols}): ${measured} cycles, the model says ${model} (more than ${CYCLE_TOLERANCE * 100} % apart)`);
+            msgs.push(`command ${i} (${rows}×${t.cycles.cols}${scenario.commands[i]?.cmd.kv ? ", kv" : ""}): ${measured} cycles, the model says ${model} (more than ${CYCLE_TOLERANCE * 100} % apart)`);
           }
         }
       }
@@ -586,7 +795,7 @@ export async function runBankTest(
     const expected = expectBank(p, d, c.scenario);
     const budget = expected.timing
       ? Math.max(...expected.timing.map((t) => t.done)) + 1000
-      : 20 * (c.scenario.commands.reduce((n, x) => n + bankGemvCycles(d, x.cmd.rows, x.cmd.cols).total, 0) + 1000);
+      : 20 * (c.scenario.commands.reduce((n, x) => n + bankGemvCycles(d, x.cmd.rows, x.cmd.cols, { kv: x.cmd.kv ?? false }).total, 0) + 1000);
     const stim = join(dir, "stimulus.txt");
     writeFileSync(stim, stimulusText(c.scenario, (rng.u32() | 1) >>> 0, budget));
     let ticks = 0;

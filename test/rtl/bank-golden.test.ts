@@ -4,9 +4,10 @@ import { describe, expect, it } from "vitest";
 import { UserError } from "../../generator/errors.js";
 import { bankGemvCycles, bankGemvSchedule } from "../../generator/model/cycles.js";
 import { bankParams, rtlFiles, rtlModules } from "../../generator/rtl/index.js";
+import { checkRtl } from "../../generator/spec/checks.js";
 import { loadSpec, parseSpec } from "../../generator/spec/load.js";
 import type { Spec } from "../../generator/spec/schema.js";
-import { bankGemv, bankMemories, gemvBeats, gemvReference, packActivations, packWeightRow } from "../../sim/golden/bank.js";
+import { bankGemv, bankMemories, gemvBeats, gemvReadSlots, gemvReference, packActivations, packWeightRow } from "../../sim/golden/bank.js";
 import { DpramModel } from "../../sim/golden/dpram.js";
 import { macDot, packFields, signedField, wrap } from "../../sim/golden/mac.js";
 import { prng } from "../../sim/prng.js";
@@ -133,5 +134,161 @@ describe("RTL generator", () => {
     expect(() => parseSpec(s, "x", { rtl: true })).toThrow(UserError);
     expect(() => parseSpec(s, "x", { rtl: true })).toThrow(/chip\.bank\.mac_lanes: 3/);
     expect(() => rtlModules(parseSpec(s, "x"))).toThrow(/chip\.bank\.mac_lanes: 3/);
+  });
+});
+
+describe("KV mode (cmd_kv = 1): golden bank and cycle formula by hand", () => {
+  const variantOf = (name: string, edit: (s: Spec) => void) => {
+    const s = tinyObject();
+    s.name = name;
+    edit(s);
+    return parseSpec(s, name, { rtl: true });
+  };
+
+  it("tiny: a KV beat (8 lanes × 8 bits) spans 2 words of 4 fields; rows of ceil(cols / 4) words; a row's last beat reads only its words", () => {
+    const p = bankParams(tiny);
+    expect([p.kv_bits, p.kv_per_word, p.kv_words_per_beat, p.kv_beats_per_word, p.mul_bits, p.tree_bits]).toEqual([8, 4, 2, 1, 8, 19]);
+    // 9 columns: 3 words a row; beat 0 = words 0-1 (read slots 0, 1), beat 1 = column 8 alone, word 2 (slot 2).
+    const cmd = { w_base: 10, a_base: 0, rows: 2, cols: 9, kv: true };
+    expect(gemvBeats(p, cmd).map((b) => [b.bmem_addr, b.bmem_words, b.slot, b.bram_addr, b.valid_lanes])).toEqual([
+      [10, 2, 0, 0, 8],
+      [12, 1, 2, 1, 1],
+      [13, 2, 3, 0, 8],
+      [15, 1, 5, 1, 1],
+    ]);
+    expect(gemvReadSlots(p, cmd)).toBe(6);
+    // memory = 2 rows × 3 words = 6 > compute 2 × ceil(9 / 8) = 4; latency 3 + log2(8) = 6.
+    expect(bankGemvCycles(tiny.derived, 2, 9, { kv: true })).toMatchObject({ words_per_row: 3, memory: 6, compute: 4, stream: 6, latency: 6, total: 12, roofline: 4.5 });
+    // Weight mode unchanged: 9 weights = 2 words a row, 2 beats.
+    expect(bankGemvCycles(tiny.derived, 2, 9)).toMatchObject({ words_per_row: 2, memory: 4, stream: 4, total: 10 });
+    // 16 × 1024: 256 words a row, at one word per cycle = the KV roofline (16 × 1024 bytes / 4 bytes per cycle).
+    expect(bankGemvCycles(tiny.derived, 16, 1024, { kv: true })).toMatchObject({ memory: 4096, compute: 2048, stream: 4096, total: 4102, roofline: 4096 });
+  });
+
+  it("tiny: a KV dot product by hand, fields packed as in the RTL header, words of a beat read at their own edges (read-first)", () => {
+    const p = bankParams(tiny);
+    const kv = [-128n, 127n, -1n, 2n, 3n, -4n, 5n, -6n, 7n];
+    const acts = [-128n, -128n, 1n, 1n, 1n, 1n, 1n, 1n, 2n];
+    // columns 0-3: 16384 - 16256 - 1 + 2 = 129; 4-7: 3 - 4 + 5 - 6 = -2; 8: 7 × 2 = 14; 141 in all
+    const words = packWeightRow(p, kv, () => -128n, true);
+    expect(words).toEqual([0x02ff7f80n, 0xfa05fc03n, 0x80808007n]);
+    const mem = bankMemories(p);
+    words.forEach((w, k) => mem.bmem.preload(4 + k, w));
+    packActivations(p, acts, () => 0n).forEach((a, k) => mem.bram.preload(k, a));
+    const cmd = { w_base: 4, a_base: 0, rows: 1, cols: 9, kv: true };
+    expect(bankGemv(p, mem, cmd, (s) => 1 + s).map((d) => d.value)).toEqual([141n]);
+    // Word 5 (beat 0's second word, slot 1) is read at edge 2: a write there at edge 2 is not seen
+    // (read-first); word 4 (slot 0, edge 1) rewritten at edge 1 is not seen either, at edge 0 it is.
+    const zeroFirst = packWeightRow(p, [0n, 0n, 0n, 0n], () => 0n, true)[0]!;
+    mem.bmem.write(2, 5, 0n);
+    mem.bmem.write(1, 4, zeroFirst);
+    expect(bankGemv(p, mem, cmd, (s) => 1 + s)[0]!.value).toBe(141n);
+    const mem2 = bankMemories(p);
+    words.forEach((w, k) => mem2.bmem.preload(4 + k, w));
+    packActivations(p, acts, () => 0n).forEach((a, k) => mem2.bram.preload(k, a));
+    mem2.bmem.write(0, 4, zeroFirst); // columns 0-3 zero: 141 - 129 = 12
+    mem2.bmem.write(1, 5, 0n); // columns 4-7 zero: 12 - (-2) = 14
+    expect(bankGemv(p, mem2, cmd, (s) => 1 + s)[0]!.value).toBe(14n);
+    expect(gemvReference([kv], acts, 24)[0]!.value).toBe(141n);
+  });
+
+  it("tiny_wide (16-bit KV, 32 lanes, 128-bit words): a beat spans 4 words; the last beat reads 1 to 4 of them", () => {
+    const l = variantOf("tiny_wide", (s) => {
+      s.chip.bank.read_bits = 128;
+      s.chip.bank.mac_lanes = 64;
+      s.numerics.activation_bits = 4;
+      s.numerics.kv_bits = 16;
+      s.numerics.accumulator_bits = 32;
+    });
+    const p = bankParams(l);
+    expect([p.lanes, p.kv_per_word, p.kv_words_per_beat, p.kv_beats_per_word]).toEqual([32, 8, 4, 1]);
+    for (const [cols, words] of [[33, 5], [50, 7], [64, 8], [1, 1], [0, 1]] as const) {
+      expect(gemvReadSlots(p, { w_base: 0, a_base: 0, rows: 1, cols, kv: true })).toBe(words);
+      expect(bankGemvCycles(l.derived, 3, cols, { kv: true }).stream).toBe(3 * words);
+    }
+    // 32 of 64 lanes asked for: compute 3 × ceil(50 / 64) = 3 < memory 3 × 7 = 21; latency 3 + 5.
+    expect(bankGemvCycles(l.derived, 3, 50, { kv: true })).toMatchObject({ compute: 3, memory: 21, total: 29 });
+  });
+
+  it("tiny_l2 (2 lanes): a 32-bit word holds 2 KV beats, one beat per cycle", () => {
+    const l = variantOf("tiny_l2", (s) => {
+      s.chip.bank.mac_lanes = 2;
+    });
+    const p = bankParams(l);
+    expect([p.lanes, p.kv_per_word, p.kv_words_per_beat, p.kv_beats_per_word, p.beats_per_word]).toEqual([2, 4, 1, 2, 4]);
+    const cmd = { w_base: 0, a_base: 0, rows: 2, cols: 5, kv: true };
+    // Row 0: words 0, 0, 1 (subs 0, 1, 0); row 1 from word ceil(5 / 4) = 2.
+    expect(gemvBeats(p, cmd).map((b) => [b.bmem_addr, b.sub, b.bmem_words, b.slot])).toEqual([
+      [0, 0, 1, 0],
+      [0, 1, 1, 1],
+      [1, 0, 1, 2],
+      [2, 0, 1, 3],
+      [2, 1, 1, 4],
+      [3, 0, 1, 5],
+    ]);
+    // compute 2 × ceil(5 / 2) = 6 > memory 2 × 2 = 4; latency 3 + log2(2) = 4.
+    expect(bankGemvCycles(l.derived, 2, 5, { kv: true })).toMatchObject({ memory: 4, compute: 6, stream: 6, total: 10 });
+    const rng = prng(3);
+    const kv = Array.from({ length: cmd.rows }, () => Array.from({ length: cmd.cols }, () => rng.signed(8)));
+    const acts = Array.from({ length: cmd.cols }, () => rng.signed(8));
+    const mem = bankMemories(p);
+    kv.forEach((row, r) => packWeightRow(p, row, () => rng.signed(8), true).forEach((w, k) => mem.bmem.preload(r * 2 + k, w)));
+    packActivations(p, acts, () => rng.signed(8)).forEach((a, k) => mem.bram.preload(k, a));
+    expect(bankGemv(p, mem, cmd, (s) => 1 + s)).toEqual(gemvReference(kv, acts, 24));
+  });
+
+  it("kv_bits = weight_bits: KV mode is weight mode (same beats, same cycles)", () => {
+    const l = variantOf("tiny_kv4", (s) => {
+      s.numerics.kv_bits = 4;
+    });
+    const p = bankParams(l);
+    const cmd = { w_base: 1, a_base: 0, rows: 3, cols: 21 };
+    expect(gemvBeats(p, { ...cmd, kv: true })).toEqual(gemvBeats(p, cmd));
+    expect(bankGemvCycles(l.derived, 3, 21, { kv: true })).toEqual(bankGemvCycles(l.derived, 3, 21));
+  });
+
+  it("schedule: a weight GEMV then a KV GEMV back to back, the KV command accepted in the cycle of the last read", () => {
+    const s = bankGemvSchedule(tiny.derived, [
+      { at: 0, rows: 3, cols: 9 }, // 3 × 2 beats
+      { at: 0, rows: 2, cols: 9, kv: true }, // 2 × 3 reads
+      { at: 0, rows: 1, cols: 8 },
+    ]);
+    expect(s.map((t) => [t.accept, t.results])).toEqual([
+      [0, [8, 10, 12]],
+      [6, [15, 18]],
+      [12, [19]],
+    ]);
+  });
+});
+
+describe("RTL checks of the KV mode (checkRtl)", () => {
+  it("every preset passes", () => {
+    for (const f of ["specs/tiny.json", "specs/fpga-ice40.json", "specs/aim-llama7b.json"]) expect(loadSpec(f).rtlProblems).toEqual([]);
+  });
+
+  it("kv_bits not a multiple of weight_bits: a problem naming numerics.kv_bits", () => {
+    const s = tinyObject();
+    s.numerics.weight_bits = 8;
+    s.numerics.kv_bits = 4;
+    const l = parseSpec(s, "x");
+    expect(checkRtl(l.spec, l.derived)).toContainEqual({
+      path: "numerics.kv_bits",
+      message: expect.stringMatching(/^4 is not a multiple of numerics\.weight_bits \(8\).*e\.g\. 8$/),
+    });
+    expect(() => rtlModules(l)).toThrow(/numerics\.kv_bits: 4 is not a multiple of numerics\.weight_bits/);
+  });
+
+  it("a KV beat (lanes × kv_bits) that neither divides nor is a multiple of a BMEM word: a problem with lanes that fit", () => {
+    const s = tinyObject();
+    s.numerics.kv_bits = 12;
+    s.chip.bank.read_bits = 48;
+    s.chip.bank.mac_lanes = 6; // divides the 12 weights of a word; 6 × 12 = 72 bits vs 48
+    s.chip.bus.bits = 24;
+    const l = parseSpec(s, "x");
+    const problems = checkRtl(l.spec, l.derived);
+    expect(problems.map((p) => p.path)).toEqual(["numerics.kv_bits"]);
+    expect(problems[0]!.message).toMatch(/6 lanes × numerics\.kv_bits = 6 × 12 = 72 bits and a BMEM word of chip\.bank\.read_bits = 48 bits/);
+    expect(problems[0]!.message).toMatch(/chip\.bank\.mac_lanes = 1, 2, 4, 12$/);
+    expect(() => parseSpec(s, "x", { rtl: true })).toThrow(UserError);
   });
 });

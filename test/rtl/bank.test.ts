@@ -1,4 +1,4 @@
-// The bank in Verilator: every bank test (sim/tests/bank.ts) on four parameter sets, lint of the
+// The bank in Verilator: every bank test (sim/tests/bank.ts) on five parameter sets, lint of the
 // generated RTL of every preset, and the harness's build cache. Expected values come from the
 // golden model and the cycle model. Skipped, with a message, only when verilator is not installed.
 // Replay a failure with PIM_GEN_SEED=<seed printed in the failure>.
@@ -21,7 +21,11 @@ function variant(base: string, name: string, edit: (s: Spec) => void): LoadedSpe
   return parseSpec(s, `${base} (variant ${name})`);
 }
 
-/** The parameter sets: two presets and two variants (lanes, widths, accumulator). */
+/**
+ * The parameter sets: two presets and three variants (lanes, widths, accumulator). KV mode (kv_bits
+ * 8 on 4-bit weights unless said): a KV beat spans 2 BMEM words (tiny, fpga-ice40), 4 words
+ * (tiny_wide), exactly one word (tiny_l4), half a word (tiny_l2: a word holds 2 KV beats).
+ */
 const PARAMETER_SETS: { label: string; load: () => LoadedSpec }[] = [
   { label: "tiny (8 lanes = one 32-bit word of 4-bit weights, 24-bit acc)", load: () => loadSpec("specs/tiny.json") },
   { label: "fpga-ice40 (4 lanes, 16-bit words, 20-bit acc)", load: () => loadSpec("specs/fpga-ice40.json") },
@@ -37,14 +41,23 @@ const PARAMETER_SETS: { label: string; load: () => LoadedSpec }[] = [
   },
   {
     // 128-bit words (ports wider than 64 bits), 64 lanes asked for but 32 weights per word, 4-bit
-    // activations, 32-bit accumulator.
-    label: "tiny_wide (128-bit words, 32 of 64 lanes, 4-bit activations, 32-bit acc)",
+    // activations, 32-bit accumulator; 16-bit KV fields: a KV beat of 32 × 16 bits spans 4 words.
+    label: "tiny_wide (128-bit words, 32 of 64 lanes, 4-bit activations, 16-bit KV, 32-bit acc)",
     load: () =>
       variant("specs/tiny.json", "tiny_wide", (s) => {
         s.chip.bank.read_bits = 128;
         s.chip.bank.mac_lanes = 64;
         s.numerics.activation_bits = 4;
+        s.numerics.kv_bits = 16;
         s.numerics.accumulator_bits = 32;
+      }),
+  },
+  {
+    // 2 lanes on 8-weight words: 4 weight beats per word, and 2 KV beats (2 × 8 bits) per word.
+    label: "tiny_l2 (2 lanes: 4 weight beats and 2 KV beats per 32-bit word)",
+    load: () =>
+      variant("specs/tiny.json", "tiny_l2", (s) => {
+        s.chip.bank.mac_lanes = 2;
       }),
   },
 ];
@@ -78,6 +91,19 @@ describe.skipIf(!have)("generated RTL is lint-clean (verilator --lint-only -Wall
       for (const m of mods) expect({ top: m.module, warnings: await lintVerilog(files, m.module) }).toEqual({ top: m.module, warnings: [] });
     }, 120_000);
   }
+
+  it("the bank's KV parameter checks stop elaboration with a message ($error)", async () => {
+    const mods = rtlModules(loadSpec("specs/tiny.json")).filter((m) => /_(dpram|mac_array|bank)$/.test(m.module));
+    const files = Object.fromEntries(mods.map((m) => [`${m.module}.v`, m.text]));
+    const bank = files["tiny_bank.v"]!;
+    const set = (text: string, name: string, value: number) => text.replace(new RegExp(`parameter ${name}(\\s+)= \\d+`), `parameter ${name}$1= ${value}`);
+    const userErrors = async (text: string) =>
+      (await lintVerilog({ ...files, "tiny_bank.v": text }, "tiny_bank")).filter((w) => w.includes("USERERROR")).map((w) => w.replace(/^.*tiny_bank: /, ""));
+    // KV_BITS = 12 on 4-bit weights, 48-bit words: a multiple of both; 6 lanes × 12 bits = 72 bits vs a 48-bit word.
+    expect(await userErrors(set(set(set(bank, "KV_BITS", 12), "READ_BITS", 48), "LANES", 6))).toEqual(["LANES * KV_BITS and READ_BITS must divide one another"]);
+    expect(await userErrors(set(set(bank, "KV_BITS", 16), "WEIGHT_BITS", 32))).toContain("KV_BITS must be a multiple of WEIGHT_BITS");
+    expect(await userErrors(bank)).toEqual([]);
+  }, 60_000);
 
   it("lintVerilog reports warnings (it is not silently clean)", async () => {
     const bad = "module t(input wire clk, input wire [3:0] a, output reg [1:0] q);\n  always @(posedge clk) q <= a;\nendmodule\n";
