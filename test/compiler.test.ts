@@ -201,14 +201,16 @@ describe("programs and their tags", () => {
     expect(programProblems(p, c.load)).toEqual([]);
   });
 
-  test("the score GEMV's rows grow with the position; the PV GEMV reads the whole V^T row pitch", () => {
+  test("the score GEMV's rows and the PV GEMV's columns grow with the position; V^T rows keep their pitch", () => {
     const c = compileDecode(TINY, randomLlamaWeights(TINY, 1));
     const rows = (pos: number) => c.step(pos, 1).instrs.filter((t) => t.tag.what.startsWith("gemv scores")).map((t) => (t.instr.op === "gemv" ? Number(t.instr.rows) : -1));
     expect(rows(0)).toEqual([4, 4, 4, 4]); // one bus word per die
     expect(rows(8)).toEqual([8, 8, 8, 8]); // positions 0-8: blocks 0-2 → 2 blocks on slot 0
     expect(rows(63)).toEqual([32, 32, 32, 32]);
     const pv = c.step(3, 1).instrs.find((t) => t.tag.what.startsWith("gemv PV"))!.instr;
-    expect(pv).toMatchObject({ op: "gemv", rows: 8, cols: 64, kv: 1 });
+    // tiny: 16 dims over nd = 2 banks → 8 rows; positions 0-3 → 4 columns; rows reserved for the
+    // 64-position context of 4 kv fields a 32-bit word: a pitch of 16 words.
+    expect(pv).toMatchObject({ op: "gemv", rows: 8, cols: 4, kv: 1, pitch: 16 });
   });
 });
 

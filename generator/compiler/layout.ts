@@ -28,10 +28,9 @@
 //   at once): the gather of head g's banks returns positions 0 … n - 1 as its first n elements (the
 //   rest are scores of zero rows, past softmax's len n).
 //   V^T of head g: slot s holds dims [s·d/nd, (s+1)·d/nd) as rows of V^T, one column per position;
-//   a row is Cv = context_len rounded up to kv_per_word columns long (a fixed row pitch: the gemv
-//   reads row r at w_base + r × ceil(cols / kv_per_word), so cols must not change as the context
-//   grows). The PV GEMV runs all Cv columns against the probabilities, zero past n (and the V^T
-//   columns past n are still zero from the load). Its gather interleaves the slots' words: head h's
+//   a row is Cv = context_len rounded up to kv_per_word columns long (its pitch). The PV GEMV reads
+//   the first n columns of each row (gemv pitch = Cv / kv_per_word words) against the n
+//   probabilities: its cost grows with the context, as the K side's. Its gather interleaves the slots' words: head h's
 //   output comes back as a permutation of its dims (with zero pads when d / nd is not a multiple of
 //   per_word); the compiler absorbs it into the columns of Wo (woColMap).
 //   The append of position t: st_bmem of head g's k row (after RoPE) to its K row, st_vt of each
@@ -63,7 +62,7 @@ export interface CmemMap {
   v: number;
   qRope: number;
   kRope: number;
-  /** Per KV head: gathered scores, scores after the requant op, probabilities (zero-filled at load: the PV gemv reads vCols). */
+  /** Per KV head: gathered scores, scores after the requant op, probabilities (context_len elements each). */
   scores: number[];
   scaled: number[];
   probs: number[];

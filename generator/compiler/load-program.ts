@@ -1,8 +1,7 @@
 // The one-time load program: every bank's weight image (ld_bmem), the KV cache of every attention
 // bank zero-filled (ld_bmem of zeros: st_vt keeps the other fields of the words it writes, and the
-// score and PV GEMVs read rows and columns not appended yet), the RMSNorm gains (wr_cram, or
-// wr_cmem when they live in CMEM), and the probability buffers zero-filled (the PV GEMV broadcasts
-// all vCols of them; softmax writes only the first n).
+// score GEMV reads rows not appended yet), and the RMSNorm gains (wr_cram, or wr_cmem when they
+// live in CMEM).
 import type { LlamaWeights } from "../../sim/golden/llama-weights.js";
 import { bankWeightImage } from "./images.js";
 import type { GainMap, Layout } from "./layout.js";
@@ -41,10 +40,5 @@ export function loadProgram(layout: Layout, w: LlamaWeights): Program {
   };
   if (layout.cram.gains) gains(layout.cram.gains, "wr_cram");
   if (layout.cmem.gains) gains(layout.cmem.gains, "wr_cmem");
-  const pw = Math.ceil((layout.attention.vCols * p.act_bits) / hb);
-  for (const addr of layout.cmem.probs) {
-    out.emit({ op: "wr_cmem", addr, n: pw }, { ...hostTag("probabilities zero-fill"), stream: "kv" });
-    out.send(Array.from({ length: pw }, () => 0n));
-  }
   return out.done();
 }

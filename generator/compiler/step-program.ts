@@ -170,7 +170,7 @@ function attention(layout: Layout, w: LlamaWeights, e: Emit, base: { k: number; 
       }
       e("intra_controller", "kv", `softmax head ${headOf(g)}`, vop("softmax", n, src, cmem.probs[g]!));
     });
-    const pw = vecWords(p, at.vCols);
+    const pw = vecWords(p, n);
     at.heads.forEach((banks, g) => {
       for (const bank of banks) {
         e("controller_bank", "kv", `bcast p head ${headOf(g)} → bank ${bank}`, { op: "bcast", addr: cmem.probs[g]!, n: pw, bram: bram.p, bank: bank + 1 });
@@ -179,12 +179,14 @@ function attention(layout: Layout, w: LlamaWeights, e: Emit, base: { k: number; 
     e("intra_bank_kv", "kv", `gemv PV (query heads ${at.heads.map((_, g) => headOf(g)).join(", ")})`, {
       op: "gemv",
       rows: at.vRows,
-      cols: at.vCols,
+      cols: n,
       w_base: base.v,
       a_base: bram.p,
       shift: w.shifts.pv,
       kv: 1,
       mask,
+      // V^T rows are reserved for the whole context: read the first n columns of each.
+      pitch: at.vRowWords,
     });
     at.heads.forEach((banks, g) => {
       e("controller_bank", "kv", `gather PV head ${headOf(g)}`, { op: "gather", mask: bankMask(banks), addr: cmem.attn + headOf(g) * at.headOutWords });

@@ -249,8 +249,8 @@ export function cpCramCycles(n: number): InstrCycles {
 }
 
 /** gemv: every bank in lockstep. */
-export function gemvInstrCycles(d: Derived, rows: number, cols: number): InstrCycles {
-  const core = bankGemvCycles(d, rows, cols).total;
+export function gemvInstrCycles(d: Derived, rows: number, cols: number, kv = false): InstrCycles {
+  const core = bankGemvCycles(d, rows, cols, { kv }).total;
   return { cycles: core + SEQ_OVERHEAD.gemv, core, exact: true };
 }
 
@@ -324,7 +324,7 @@ export function instructionCycles(p: ChipParams, d: Derived, instr: Instruction,
     case "bcast":
       return bcastCycles(p, n(instr.n));
     case "gemv":
-      return gemvInstrCycles(d, n(instr.rows), n(instr.cols));
+      return gemvInstrCycles(d, n(instr.rows), n(instr.cols), n(instr.kv ?? 0) === 1);
     case "gather": {
       const m = BigInt(instr.mask);
       return gatherInstrCycles(p, gatherRows, Array.from({ length: p.banks }, (_, k) => ((m >> BigInt(k)) & 1n) === 1n));

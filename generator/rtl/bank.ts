@@ -20,6 +20,6 @@ export function bankModule(p: BankParams): RtlModule {
       bram_slices: p.bram_slices,
       bram_depth: p.bram_depth,
     }),
-    [`${p.name}_dpram`, `${p.name}_mac_array`],
+    [`${p.name}_dpram`, `${p.name}_dpram_be`, `${p.name}_mac_array`],
   );
 }

@@ -16,10 +16,12 @@
 //                                                         from BRAM word `bram` of every bank (bank = 0) or
 //                                                         of bank `bank` - 1 only
 //   6   gemv     rows, cols, w_base, a_base, shift,       the banks in `mask` (bit k: bank k): rows dot
-//                kv, mask                                 products of cols columns (see {name}_bank) of
+//                kv, mask, pitch                          products of cols columns (see {name}_bank) of
 //                                                         weight_bits fields (kv = 0) or kv_bits fields
-//                                                         (kv = 1: K rows, V^T rows); results requantised by
-//                                                         `shift` into those banks' packers
+//                                                         (kv = 1: K rows, V^T rows), row r from BMEM word
+//                                                         w_base + r × pitch (pitch 0: packed rows);
+//                                                         results requantised by `shift` into those
+//                                                         banks' packers
 //   7   gather   mask, addr                               the masked banks' packed results into CMEM[addr ..]
 //   8   vop      alu, len, a, b, y, shift, mult, pos        vector ALU op `alu` ({name}_ctrl_valu opcodes) on
 //                                                         len elements of CMEM[a ..] (and CRAM[b ..] for
@@ -70,7 +72,7 @@ export const INSTRUCTION_FIELDS = {
   rd_cmem: ["addr", "n"],
   ld_bmem: ["bank", "addr", "n"],
   bcast: ["addr", "n", "bram", "bank"],
-  gemv: ["rows", "cols", "w_base", "a_base", "shift", "kv", "mask"],
+  gemv: ["rows", "cols", "w_base", "a_base", "shift", "kv", "mask", "pitch"],
   gather: ["mask", "addr"],
   vop: ["alu", "len", "a", "b", "y", "shift", "mult", "pos"],
   st_bmem: ["bank", "addr", "n", "src"],
@@ -80,10 +82,10 @@ export const INSTRUCTION_FIELDS = {
 
 export type FieldOf<O extends Opcode> = (typeof INSTRUCTION_FIELDS)[O][number];
 
-/** Fields a program may leave out: bcast's bank (0 = every bank), gemv's kv (0 = weights) and mask (every bank). */
+/** Fields a program may leave out: bcast's bank (0 = every bank), gemv's kv (0 = weights), mask (every bank) and pitch (0 = packed rows). */
 interface OptionalFields {
   bcast: "bank";
-  gemv: "kv" | "mask";
+  gemv: "kv" | "mask" | "pitch";
 }
 type OptionalOf<O extends Opcode> = O extends keyof OptionalFields ? OptionalFields[O] : never;
 
@@ -182,6 +184,7 @@ function fieldWidths(p: Omit<ChipParams, "cmd_bits" | "layout">): Record<Opcode,
       shift: [ic.shift_w, "requantisation shift of the results"],
       kv: [1, "0: weight_bits fields; 1: kv_bits fields (K and V^T rows)"],
       mask: [p.banks, "banks that run it (bit k: bank k)"],
+      pitch: [b.bmem_addr_bits, "BMEM words from row to row (0: packed rows)"],
     },
     gather: { mask: [p.banks, "banks to drain (bit k: bank k)"], addr: [p.cmem_aw, "first CMEM word"] },
     vop: {

@@ -13,6 +13,12 @@ export function bankTestbench(p: BankParams): TbFile {
   return {
     file: `tb/${top}_tb.cpp`,
     // After the last expected result, run long enough for any spurious result to surface.
-    text: render("tb/bank_tb.cpp.hbs", { name: p.name, top, drain_cycles: 2 * p.gemv_latency + 8 }),
+    text: render("tb/bank_tb.cpp.hbs", {
+      name: p.name,
+      top,
+      drain_cycles: 2 * p.gemv_latency + 8,
+      // Every field of a BMEM word enabled, as hex.
+      wmask_all: ((1n << BigInt(p.kv_per_word)) - 1n).toString(16),
+    }),
   };
 }

@@ -15,6 +15,8 @@ export interface GemvCommand {
   cols: number;
   /** KV mode (cmd_kv = 1): rows of kv_bits fields. Default false: weight_bits fields. */
   kv?: boolean;
+  /** BMEM words from one row's start to the next (cmd_pitch); 0 or left out: packed rows. */
+  pitch?: number;
 }
 
 /** A bank's two memories, as golden models. */
@@ -85,6 +87,7 @@ export function gemvBeats(p: BankParams, cmd: GemvCommand): BeatRead[] {
   let w = cmd.w_base;
   let slot = 0;
   for (let row = 0; row < cmd.rows; row++) {
+    if ((cmd.pitch ?? 0) > 0) w = cmd.w_base + row * cmd.pitch!;
     for (let beat = 0; beat < beats; beat++) {
       const sub = beat % perWord;
       const valid_lanes = Math.max(0, Math.min(p.lanes, cmd.cols - beat * p.lanes));

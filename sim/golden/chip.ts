@@ -117,11 +117,11 @@ export class ChipModel {
    * One bank's GEMV results (accumulator values, wrapped), from its memories as they are now: rows
    * of weight_bits fields, or of kv_bits fields when `kv`.
    */
-  bankGemv(bank: number, rows: number, cols: number, wBase: number, aBase: number, kv = false): bigint[] {
+  bankGemv(bank: number, rows: number, cols: number, wBase: number, aBase: number, kv = false, pitch = 0): bigint[] {
     const b = this.p.bank;
     const perWord = kv ? b.kv_per_word : b.weights_per_word;
     const bits = kv ? b.kv_bits : b.weight_bits;
-    const wpr = Math.ceil(cols / perWord);
+    const wpr = pitch > 0 ? pitch : Math.ceil(cols / perWord);
     const perBram = b.bram_slices * b.lanes;
     const acts = Array.from({ length: cols }, (_, c) =>
       signedField(defined(this.bram[bank]!.get(aBase + Math.floor(c / perBram)), `BRAM ${bank}`), c % perBram, b.act_bits),
@@ -232,7 +232,7 @@ export class ChipModel {
         const on = gemvMask(p, instr);
         for (let bank = 0; bank < p.banks; bank++) {
           if (((on >> BigInt(bank)) & 1n) === 0n) continue;
-          const results = this.bankGemv(bank, rows, n(instr.cols), n(instr.w_base), n(instr.a_base), n(instr.kv ?? 0) === 1);
+          const results = this.bankGemv(bank, rows, n(instr.cols), n(instr.w_base), n(instr.a_base), n(instr.kv ?? 0) === 1, n(instr.pitch ?? 0));
           // A GEMV of 0 rows leaves nothing in the packer.
           if (rows > 0) {
             this.pending[bank]!.push(results);

@@ -141,7 +141,7 @@ function placeGemv(
 ): MemWrite[] {
   const out: MemWrite[] = [];
   const kv = cmd.kv ?? false;
-  const wpr = wordsPerRow(p, cmd.cols, kv);
+  const wpr = (cmd.pitch ?? 0) > 0 ? cmd.pitch! : wordsPerRow(p, cmd.cols, kv);
   weights.forEach((row, r) => {
     packWeightRow(p, row, () => rng.signed(fieldBits(p, kv)), kv).forEach((data, k) =>
       out.push({ mem: "bmem", addr: cmd.w_base + r * wpr + k, data }),
@@ -510,7 +510,7 @@ export const BANK_TESTS: readonly BankTestDef[] = [
   {
     name: "mixed_weight_kv",
     description:
-      "a mixed program queued at once: weight GEMV, KV GEMV, KV GEMV, weight GEMV, KV GEMV of other shapes (1 column, cols = 0, rows = 0 among them): each switch of mode without a bubble, results in order, bit-exact, cycle-exact",
+      "a mixed program queued at once: weight GEMV, KV GEMV (rows at a pitch longer than their words), KV GEMV, weight GEMV, KV GEMV of other shapes (1 column, cols = 0, rows = 0 among them): each switch of mode without a bubble, results in order, bit-exact, cycle-exact",
     make(rng, p) {
       const kvCols = (n: number) => Math.min(p.max_cols, n);
       const shapes: [number, number, boolean][] = [
@@ -528,12 +528,14 @@ export const BANK_TESTS: readonly BankTestDef[] = [
       const preload: MemWrite[] = packActivations(p, acts, () => rng.signed(p.act_bits)).map((data, k) => ({ mem: "bram", addr: a_base + k, data }));
       let w = 0;
       const mats: bigint[][][] = [];
-      const commands: TimedCommand[] = shapes.map(([rows, cols, kv]) => {
-        const cmd: GemvCommand = { w_base: w, a_base, rows, cols, kv };
+      const commands: TimedCommand[] = shapes.map(([rows, cols, kv], i) => {
+        // The first KV GEMV reads rows reserved longer than its columns (cmd_pitch).
+        const pitch = i === 1 ? wordsPerRow(p, cols, kv) + rng.int(1, 3) : 0;
+        const cmd: GemvCommand = { w_base: w, a_base, rows, cols, kv, pitch };
         const m = Array.from({ length: rows }, () => randomVector(rng, cols, fieldBits(p, kv)));
         mats.push(m);
         if (cols > 0) preload.push(...placeGemv(rng, p, cmd, m, []).filter((x) => x.mem === "bmem"));
-        w += rows * Math.max(1, wordsPerRow(p, cols, kv));
+        w += rows * Math.max(1, pitch || wordsPerRow(p, cols, kv));
         return { at: 0, cmd };
       });
       return {
@@ -644,7 +646,7 @@ export function stimulusText(s: BankScenario, readySeed: number, limit: number):
   const lines: string[] = [`ready ${s.ready_percent} ${readySeed}`];
   for (const w of s.preload) lines.push(`load ${w.mem === "bmem" ? "b" : "a"} ${w.addr} ${w.data.toString(16)}`);
   const events: [number, string][] = [
-    ...s.commands.map((c): [number, string] => [c.at, `cmd ${c.cmd.w_base} ${c.cmd.a_base} ${c.cmd.rows} ${c.cmd.cols} ${c.cmd.kv ? 1 : 0}`]),
+    ...s.commands.map((c): [number, string] => [c.at, `cmd ${c.cmd.w_base} ${c.cmd.a_base} ${c.cmd.rows} ${c.cmd.cols} ${c.cmd.kv ? 1 : 0} ${c.cmd.pitch ?? 0}`]),
     ...s.writes.map((w): [number, string] => [w.cycle, `${w.mem === "bmem" ? "wb" : "wa"} ${w.addr} ${w.data.toString(16)}`]),
   ];
   // Stable order: by cycle, commands before writes as listed (the testbench keeps file order).
@@ -753,7 +755,7 @@ export function bankBuild(loaded: LoadedSpec, trace = false): VerilatorBuild {
   const p = bankParams(loaded);
   const sources: Record<string, string> = {};
   for (const m of rtlModules(loaded)) {
-    if (m.module === `${p.name}_bank` || m.module === `${p.name}_dpram` || m.module === `${p.name}_mac_array`) {
+    if ([`${p.name}_bank`, `${p.name}_dpram`, `${p.name}_dpram_be`, `${p.name}_mac_array`].includes(m.module)) {
       sources[`${m.module}.v`] = m.text;
     }
   }

@@ -250,13 +250,13 @@ export function gemvProgram(p: ChipParams, r: Prng, opts: { rows: number; cols: 
   const gathered: { addr: number; words: number }[] = [];
   for (const mask of masks) {
     instrs.push({ op: "gather", mask, addr });
-    // Words this gather writes: its beats (the longest die's words) × beat bits / word bits.
+    // Words this gather writes: the dies' link words, compacted, × link bits / word bits.
     const perDie = Array.from({ length: p.dies }, (_, d) => {
       let n = 0;
       for (let k = 0; k < p.banks_per_die; k++) if ((mask >> BigInt(d * p.banks_per_die + k)) & 1n) n += Math.ceil(rows / p.bus.per_word);
       return n;
     });
-    const words = Math.ceil((Math.max(...perDie) * p.bus.bcast_bits) / p.host_bits);
+    const words = Math.ceil((perDie.reduce((s, n) => s + n, 0) * p.bus.link_bits) / p.host_bits);
     gathered.push({ addr, words });
     addr += words;
   }
@@ -423,8 +423,8 @@ function someBanks(p: ChipParams, r: Prng, oneDieOnly: boolean): bigint {
 /**
  * The attention moves (see chip/attn): KV rows of kv_bits fields (random BMEM contents, so st_vt
  * must keep the fields it does not write), V^T columns appended with st_vt at random positions,
- * gemv with kv = 1 on a subset of the banks (mask), gathers of some banks (compaction: dies that
- * send nothing leave no gap), one bank alone.
+ * gemv with kv = 1 on a subset of the banks (mask), a V^T gemv over its first columns at a row
+ * pitch, gathers of some banks (compaction: dies that send nothing leave no gap), one bank alone.
  */
 export function attnProgram(p: ChipParams, r: Prng): AttnSetup {
   const b = p.bank;
@@ -484,6 +484,12 @@ export function attnProgram(p: ChipParams, r: Prng): AttnSetup {
     instrs.push({ op: "gather", mask: m, addr: ya });
     instrs.push({ op: "rd_cmem", addr: ya, n: gathered(rowsK, m) });
   }
+  // V^T rows · x on the masked banks (the appended columns among them), at the rows' pitch.
+  at.gemv.push(instrs.length);
+  instrs.push({ op: "gemv", rows: rowsV, cols: colsV, w_base: vBase, a_base: 0, shift: r.int(0, 6), kv: 1, mask, pitch: wprV });
+  at.gather.push(instrs.length);
+  instrs.push({ op: "gather", mask, addr: ya });
+  instrs.push({ op: "rd_cmem", addr: ya, n: gathered(rowsV, mask) });
   // V^T rows · x on one bank (of a die other than die 0 when there are several).
   const one = someBanks(p, r, true);
   if (!banks.includes(Number(one.toString(2).length - 1))) {
@@ -494,7 +500,8 @@ export function attnProgram(p: ChipParams, r: Prng): AttnSetup {
     data.push(...ld.data);
   }
   at.gemv.push(instrs.length);
-  instrs.push({ op: "gemv", rows: rowsV, cols: colsV, w_base: vBase, a_base: 0, shift: r.int(0, 6), kv: 1, mask: one });
+  // The first columns only, rows at their reserved pitch (a context shorter than the rows hold).
+  instrs.push({ op: "gemv", rows: rowsV, cols: r.int(1, colsV), w_base: vBase, a_base: 0, shift: r.int(0, 6), kv: 1, mask: one, pitch: wprV });
   at.gather.push(instrs.length);
   instrs.push({ op: "gather", mask: one, addr: ya });
   instrs.push({ op: "rd_cmem", addr: ya, n: gathered(rowsV, one) });

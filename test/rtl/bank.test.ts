@@ -86,14 +86,14 @@ describe.skipIf(!have)("bank RTL in Verilator", () => {
 describe.skipIf(!have)("generated RTL is lint-clean (verilator --lint-only -Wall)", () => {
   for (const file of ["specs/tiny.json", "specs/fpga-ice40.json", "specs/aim-llama7b.json"]) {
     it(file, async () => {
-      const mods = rtlModules(loadSpec(file)).filter((m) => /_(dpram|mac_array|bank)$/.test(m.module));
+      const mods = rtlModules(loadSpec(file)).filter((m) => /_(dpram|dpram_be|mac_array|bank)$/.test(m.module));
       const files = Object.fromEntries(mods.map((m) => [`${m.module}.v`, m.text]));
       for (const m of mods) expect({ top: m.module, warnings: await lintVerilog(files, m.module) }).toEqual({ top: m.module, warnings: [] });
     }, 120_000);
   }
 
   it("the bank's KV parameter checks stop elaboration with a message ($error)", async () => {
-    const mods = rtlModules(loadSpec("specs/tiny.json")).filter((m) => /_(dpram|mac_array|bank)$/.test(m.module));
+    const mods = rtlModules(loadSpec("specs/tiny.json")).filter((m) => /_(dpram|dpram_be|mac_array|bank)$/.test(m.module));
     const files = Object.fromEntries(mods.map((m) => [`${m.module}.v`, m.text]));
     const bank = files["tiny_bank.v"]!;
     const set = (text: string, name: string, value: number) => text.replace(new RegExp(`parameter ${name}(\\s+)= \\d+`), `parameter ${name}$1= ${value}`);

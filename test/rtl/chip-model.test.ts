@@ -9,11 +9,13 @@ import {
   cpCramCycles,
   gatherInstrCycles,
   gearboxDrain,
+  gearboxSteps,
   instructionCycles,
   ldBmemCycles,
   programCycles,
   SEQ_OVERHEAD,
   stBmemCycles,
+  stVtCycles,
   vopCycles,
 } from "../../generator/model/cycles-chip.js";
 import { ctrlOpCycles, ctrlShape } from "../../generator/model/cycles-controller.js";
@@ -49,9 +51,13 @@ describe("instruction encoding", () => {
 
   it("encodes fields at their positions and rejects values that do not fit", () => {
     const p = chipParams(tiny);
-    // tiny: gemv rows [11:4], cols [22:12], w_base [34:23], a_base [41:35], shift [46:42].
+    // tiny: gemv rows [11:4], cols [22:12], w_base [34:23], a_base [41:35], shift [46:42], kv [47],
+    // mask [55:48] (8 banks; left out = every bank), pitch [67:56] (BMEM words: 16384 × 8 / 32 = 4096, 12 bits).
     const w = encodeInstruction(p, { op: "gemv", rows: 16, cols: 1024, w_base: 3, a_base: 2, shift: 5 });
-    expect(w).toBe(6n | (16n << 4n) | (1024n << 12n) | (3n << 23n) | (2n << 35n) | (5n << 42n));
+    expect(w).toBe(6n | (16n << 4n) | (1024n << 12n) | (3n << 23n) | (2n << 35n) | (5n << 42n) | (0xffn << 48n));
+    const kv = encodeInstruction(p, { op: "gemv", rows: 1, cols: 2, w_base: 0, a_base: 0, shift: 0, kv: 1, mask: 0x21n, pitch: 4095 });
+    expect(kv).toBe(6n | (1n << 4n) | (2n << 12n) | (1n << 47n) | (0x21n << 48n) | (4095n << 56n));
+    expect(() => encodeInstruction(p, { op: "gemv", rows: 1, cols: 1, w_base: 0, a_base: 0, shift: 0, mask: 0x100n })).toThrow(/mask = 256 does not fit 8 bits/);
     expect(() => encodeInstruction(p, { op: "gemv", rows: 256, cols: 1, w_base: 0, a_base: 0, shift: 0 })).toThrow(/rows = 256 does not fit 8 bits/);
   });
 
@@ -71,6 +77,27 @@ describe("instruction encoding", () => {
 });
 
 describe("chip cycle model", () => {
+  it("the gearbox stepped beat by beat equals its closed form for full beats; a compacted gather's partial beats", () => {
+    for (const [i, o] of [[1, 1], [2, 1], [1, 2], [4, 3], [3, 4], [8, 2], [2, 8], [5, 25], [64, 25]] as const) {
+      for (let b = 1; b < 12; b++) expect([i, o, b, gearboxSteps(i, o, Array(b).fill(i))]).toEqual([i, o, b, gearboxDrain(i, o, b, b * i)]);
+    }
+    // 2 units in, 2 out (tiny's gather: a 64-bit beat of two 32-bit die words into 64-bit words):
+    // beats of 2, 2, 1 unit(s) leave at edges 1, 2, 3 — one word a beat, the last half empty.
+    expect(gearboxSteps(2, 2, [2, 2, 1])).toBe(3);
+    // Beats of 1 unit into 2-unit words: two beats a word, the last word leaves after the last beat.
+    expect(gearboxSteps(2, 2, [1, 1, 1])).toBe(3);
+  });
+
+  it("tiny by hand: st_vt of 16 fields = λ 4 + 2 beats held 8 cycles each (one field a cycle) + the rest as st_bmem", () => {
+    const p = chipParams(tiny);
+    // 16 fields of 8 bits = 2 CMEM words = 2 beats of 64 bits (8 fields each); st_bmem of 2 words
+    // holds each beat 2 cycles (two 32-bit BMEM words): 6 cycles more.
+    expect(stVtCycles(p, 16).cycles - stBmemCycles(p, 2).cycles).toBe(2 * 8 - 2 * 2);
+    // 9 fields: the second beat holds the die one cycle.
+    expect(stVtCycles(p, 9).cycles - stBmemCycles(p, 2).cycles).toBe(8 + 1 - 2 * 2);
+    expect(stVtCycles(p, 0).cycles).toBe(1);
+  });
+
   it("tiny by hand: bcast of 128 words = λ 4 + 128 beats + fan-out 2 + 4; ld_bmem of 1024 words = 4 + 2048 + 2 + 3; gemv 16 × 1024 = 2054 + 3; gather = 1 + 4 + 16 + 2", () => {
     const p = chipParams(tiny);
     expect(bcastCycles(p, 128).cycles).toBe(138);
