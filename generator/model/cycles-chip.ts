@@ -15,13 +15,18 @@
 //                (to every bank's BRAM or to one bank's: the same cycles)
 //   st_bmem      bmemLoadCycles(beats) + 4                       as ld_bmem, and the CMEM read register
 //   cp_cram      n + 2                                           decode; CMEM read register
-//   gemv         bankGemvCycles(rows, cols).total + 3            decode, command issue, idle detection
+//   gemv         2 (+ the wait for the banks)                    decode, command issue; the banks then
+//                                                                run bankGemvCycles(rows, cols).total
+//                                                                cycles while the sequencer goes on
 //   gather       gatherCycles(words) + 2 + drain                 decode; converter register; drain = 0
 //                                                                when gather beats and CMEM words are
 //                                                                equal (see gatherInstrCycles)
 //   vop          ctrlOpCycles(op, len) + 4 + drain               decode, CMEM read register, two
 //                                                                converter registers
 //   (an instruction with n, len or mask 0 is a nop)
+// A gemv starts the banks only when they are idle (the previous GEMV's last result taken, seen one
+// cycle later), and a gather sends its command only then too: programCycles adds those waits, so
+// the cycles of a program are not the sum of its instructions' standalone cycles.
 // beats = ceil(n × mem_bits / (dies × bus.bits)). The ld_bmem, st_bmem and bcast rows hold when a host word
 // is at least a broadcast beat (mem_bits ≥ dies × bus.bits, every preset but the seed's chip);
 // otherwise the width converter, not the bus, sets the pace and busTransferTiming below steps its
@@ -45,7 +50,7 @@ export const SEQ_OVERHEAD = {
   bcast: 4,
   st_bmem: 4,
   copy: 2,
-  gemv: 3,
+  gemv: 2,
   gather: 2,
   vop: 4,
 } as const;
@@ -249,9 +254,10 @@ export function cpCramCycles(n: number): InstrCycles {
 }
 
 /** gemv: every bank in lockstep. */
+/** gemv with the banks idle: the sequencer's 2 cycles; `core` is the banks' GEMV, which runs on. */
 export function gemvInstrCycles(d: Derived, rows: number, cols: number, kv = false): InstrCycles {
   const core = bankGemvCycles(d, rows, cols, { kv }).total;
-  return { cycles: core + SEQ_OVERHEAD.gemv, core, exact: true };
+  return { cycles: SEQ_OVERHEAD.gemv, core, exact: true };
 }
 
 /**
@@ -340,12 +346,32 @@ export function instructionCycles(p: ChipParams, d: Derived, instr: Instruction,
   }
 }
 
-/** Cycles of a program, with the rows of the last GEMV before each gather taken from the program. */
+/**
+ * Cycles of each instruction of a program (accept edge to the next accept edge), with the banks'
+ * GEMVs running beside the sequencer: a gemv starts the banks at the first edge at which they are
+ * idle (one cycle after the previous GEMV's last result) and a gather sends its command then at
+ * the earliest. The rows of the last GEMV before each gather come from the program.
+ */
 export function programCycles(p: ChipParams, d: Derived, program: readonly Instruction[]): InstrCycles[] {
   let rows = 0;
+  let t = 0; // accept edge of the instruction
+  let idleEdge = 0; // first edge that can start a GEMV or a gather command
   return program.map((instr) => {
-    if (instr.op === "gemv") rows = Number(instr.rows);
-    return instructionCycles(p, d, instr, rows);
+    let c: InstrCycles;
+    if (instr.op === "gemv") {
+      rows = Number(instr.rows);
+      const g = gemvInstrCycles(d, rows, Number(instr.cols), Number(instr.kv ?? 0) === 1);
+      const start = Math.max(t + 1, idleEdge);
+      idleEdge = start + g.core + 1;
+      c = { cycles: start + 1 - t, core: g.core, exact: g.exact };
+    } else if (instr.op === "gather" && BigInt(instr.mask) !== 0n) {
+      const g = instructionCycles(p, d, instr, rows);
+      c = { ...g, cycles: g.cycles + Math.max(0, idleEdge - (t + 1)) };
+    } else {
+      c = instructionCycles(p, d, instr, rows);
+    }
+    t += c.cycles;
+    return c;
   });
 }
 

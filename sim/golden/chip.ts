@@ -59,6 +59,11 @@ export class ChipModel {
   private readonly hostIn: bigint[] = [];
   /** Words the chip sent to the host. */
   readonly hostOut: { data: bigint; last: boolean }[] = [];
+  /**
+   * The GEMV the banks may still be running (from its gemv to the next gemv or gather, which wait
+   * for the banks): the words it reads must not be written meanwhile (the RTL would race).
+   */
+  private running: { mask: bigint; bmem: [number, number]; bram: [number, number] } | null = null;
 
   constructor(readonly p: ChipParams) {
     this.cmem = Array.from({ length: p.cmem_depth }, () => undefined);
@@ -96,21 +101,38 @@ export class ChipModel {
     return splitWords(stream, b, Math.ceil(bits / b));
   }
 
+  /** Throws when a write hits a word the running GEMV reads. */
+  private guard(bank: number, mem: "bmem" | "bram", addr: number, what: string): void {
+    const r = this.running;
+    if (!r || ((r.mask >> BigInt(bank)) & 1n) === 0n) return;
+    const [lo, hi] = r[mem];
+    if (addr >= lo && addr <= hi) {
+      throw new Error(`golden chip: ${what} writes ${mem.toUpperCase()} word ${addr} of bank ${bank}, which the GEMV still running reads (words ${lo} … ${hi}); put a gather or the next gemv first`);
+    }
+  }
+
   /**
    * A bus transfer to target 0 (every BRAM; or, with `onlyBank`, bank onlyBank's BRAM alone: the
    * same beats, the other banks' BRAMs untouched) or k + 1 (bank k's BMEM).
    */
-  private busWrite(target: number, word: number, beats: readonly bigint[], onlyBank?: number): void {
+  private busWrite(target: number, word: number, beats: readonly bigint[], what: string, onlyBank?: number): void {
     const w = broadcastWrites(this.p.bus, busTransfer(this.p.bus, target, word, beats));
     for (let d = 0; d < this.p.dies; d++) {
       for (const wr of w.bram[d]!) {
         for (let k = 0; k < this.p.banks_per_die; k++) {
           const bank = d * this.p.banks_per_die + k;
-          if (onlyBank === undefined || onlyBank === bank) this.bram[bank]!.set(wr.addr, wr.data);
+          if (onlyBank !== undefined && onlyBank !== bank) continue;
+          this.guard(bank, "bram", wr.addr, what);
+          this.bram[bank]!.set(wr.addr, wr.data);
         }
       }
     }
-    w.bmem.forEach((ws, bank) => ws.forEach((wr) => this.bmem[bank]!.set(wr.addr, wr.data)));
+    w.bmem.forEach((ws, bank) =>
+      ws.forEach((wr) => {
+        this.guard(bank, "bmem", wr.addr, what);
+        this.bmem[bank]!.set(wr.addr, wr.data);
+      }),
+    );
   }
 
   /**
@@ -185,7 +207,7 @@ export class ChipModel {
       case "ld_bmem": {
         const words = this.take(n(instr.n));
         if (words.length === 0) return;
-        this.busWrite(n(instr.bank) + 1, n(instr.addr), this.beats(joinWords(words, hb), words.length * hb));
+        this.busWrite(n(instr.bank) + 1, n(instr.addr), this.beats(joinWords(words, hb), words.length * hb), "ld_bmem");
         return;
       }
       case "bcast": {
@@ -193,14 +215,14 @@ export class ChipModel {
         const words = this.readWords(this.cmem, n(instr.addr), n(instr.n), "CMEM");
         const sel = n(instr.bank ?? 0);
         if (sel > p.banks) throw new Error(`golden chip: bcast bank select ${sel} names no bank (0: every bank, k + 1: bank k < ${p.banks})`);
-        this.busWrite(0, n(instr.bram), this.beats(joinWords(words, hb), words.length * hb), sel === 0 ? undefined : sel - 1);
+        this.busWrite(0, n(instr.bram), this.beats(joinWords(words, hb), words.length * hb), "bcast", sel === 0 ? undefined : sel - 1);
         return;
       }
       case "st_bmem": {
         if (n(instr.n) === 0) return;
         if (n(instr.bank) >= p.banks) throw new Error(`golden chip: st_bmem to bank ${n(instr.bank)} of ${p.banks}`);
         const words = this.readWords(this.cmem, n(instr.src), n(instr.n), "CMEM");
-        this.busWrite(n(instr.bank) + 1, n(instr.addr), this.beats(joinWords(words, hb), words.length * hb));
+        this.busWrite(n(instr.bank) + 1, n(instr.addr), this.beats(joinWords(words, hb), words.length * hb), "st_bmem");
         return;
       }
       case "st_vt": {
@@ -217,6 +239,7 @@ export class ChipModel {
         fields.forEach((f, e) => {
           const addr = n(instr.addr) + e * n(instr.stride);
           if (addr >= p.bank.bmem_depth) throw new Error(`golden chip: st_vt BMEM address ${addr} out of range`);
+          this.guard(bank, "bmem", addr, "st_vt");
           const old = defined(this.bmem[bank]!.get(addr), `BMEM ${bank}[${addr}] (st_vt keeps its other fields)`);
           this.bmem[bank]!.set(addr, (old & ~(mask(kb) << at)) | (f << at));
         });
@@ -230,6 +253,18 @@ export class ChipModel {
       case "gemv": {
         const rows = n(instr.rows);
         const on = gemvMask(p, instr);
+        // It waits for the previous GEMV; this one runs on while the next instructions do.
+        const kv = n(instr.kv ?? 0) === 1;
+        const wpr = n(instr.pitch ?? 0) || Math.ceil(n(instr.cols) / (kv ? p.bank.kv_per_word : p.bank.weights_per_word));
+        const perBram = p.bank.bram_slices * p.bank.lanes;
+        this.running =
+          rows === 0
+            ? null
+            : {
+                mask: on,
+                bmem: [n(instr.w_base), n(instr.w_base) + rows * Math.max(1, wpr) - 1],
+                bram: [n(instr.a_base), n(instr.a_base) + Math.max(1, Math.ceil(n(instr.cols) / perBram)) - 1],
+              };
         for (let bank = 0; bank < p.banks; bank++) {
           if (((on >> BigInt(bank)) & 1n) === 0n) continue;
           const results = this.bankGemv(bank, rows, n(instr.cols), n(instr.w_base), n(instr.a_base), n(instr.kv ?? 0) === 1, n(instr.pitch ?? 0));
@@ -243,6 +278,8 @@ export class ChipModel {
       }
       case "gather": {
         const m = BigInt(instr.mask);
+        // It waits for the banks: no GEMV runs after it.
+        if (m !== 0n) this.running = null;
         const on = Array.from({ length: p.banks }, (_, k) => ((m >> BigInt(k)) & 1n) === 1n);
         if (!on.includes(true)) return;
         const results: bigint[][] = Array.from({ length: p.banks }, () => []);

@@ -98,7 +98,7 @@ describe("chip cycle model", () => {
     expect(stVtCycles(p, 0).cycles).toBe(1);
   });
 
-  it("tiny by hand: bcast of 128 words = λ 4 + 128 beats + fan-out 2 + 4; ld_bmem of 1024 words = 4 + 2048 + 2 + 3; gemv 16 × 1024 = 2054 + 3; gather = 1 + 4 + 16 + 2", () => {
+  it("tiny by hand: bcast of 128 words = λ 4 + 128 beats + fan-out 2 + 4; ld_bmem of 1024 words = 4 + 2048 + 2 + 3; gemv 16 × 1024 = 2 while the banks run 2054; gather = 1 + 4 + 16 + 2 after them", () => {
     const p = chipParams(tiny);
     expect(bcastCycles(p, 128).cycles).toBe(138);
     expect(ldBmemCycles(p, 1024).cycles).toBe(2057);
@@ -106,7 +106,18 @@ describe("chip cycle model", () => {
       { op: "gemv", rows: 16, cols: 1024, w_base: 0, a_base: 0, shift: 4 },
       { op: "gather", mask: 0xffn, addr: 0 },
     ];
-    expect(programCycles(p, tiny.derived, prog).map((c) => c.cycles)).toEqual([2057, 23]);
+    // gemv accepted at edge 0 starts the banks at edge 1 and ends (next accept at edge 2); the banks'
+    // last result at edge 1 + 2054, idle seen from edge 2056: the gather (accepted at 2) sends its
+    // command at 2056 instead of 3, 2053 cycles later than with idle banks.
+    expect(programCycles(p, tiny.derived, prog).map((c) => c.cycles)).toEqual([2, 23 + 2053]);
+    // A bcast of 3 words (4 + 3 + 2 + 4 = 13 cycles) between them runs while the banks compute: the
+    // gather waits 13 cycles less.
+    const overlapped: Instruction[] = [prog[0]!, { op: "bcast", addr: 0, n: 3, bram: 100 }, prog[1]!];
+    expect(programCycles(p, tiny.derived, overlapped).map((c) => c.cycles)).toEqual([2, 13, 23 + 2053 - 13]);
+    // Two GEMVs back to back: the second (accepted at 2) starts the banks at 2056 and ends at 2057;
+    // its last result at 2056 + 2054, idle from 4111; the gather accepted at 2057 waits 4111 - 2058.
+    const two: Instruction[] = [prog[0]!, prog[0]!, prog[1]!];
+    expect(programCycles(p, tiny.derived, two).map((c) => c.cycles)).toEqual([2, 2055, 23 + 2053]);
   });
 
   it("tiny by hand: st_bmem of 6 words = λ 4 + 6 beats × 2 BMEM words + 2 + 4; bcast to one bank = to all; cp_cram of 31 words = 33", () => {
