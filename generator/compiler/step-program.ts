@@ -2,10 +2,13 @@
 // and with the same shifts, as sim/golden/llama.ts decodeStep, on the layout of layout.ts.
 //
 //   host     wr_cmem x = embed[token] (the embedding lookup is the host's)
-//   layer l  rmsnorm(x, attn gain) → bcast → gemv+gather q, k, v → rope q, rope k (pos)
-//            → st_bmem k rows, st_vt v columns (position pos) → attention → bcast → gemv+gather o
-//            → add(o, x) → rmsnorm(·, mlp gain) → bcast → gemv+gather gate, up → silu(gate)
-//            → mul(silu, up, shift F) → bcast → gemv+gather down → add(down, resid) = layer output
+//   layer l  rmsnorm(x, attn gain) → bcast → gemv+gather k → gemv v ‖ rope k (pos) → gather v
+//            → gemv q ‖ st_bmem k rows, st_vt v columns (position pos) → gather q → rope q
+//            → attention → bcast → gemv+gather o → add(o, x) → rmsnorm(·, mlp gain) → bcast
+//            → gemv+gather gate → gemv up ‖ silu(gate) → gather up → mul(silu, up, shift F)
+//            → bcast → gemv+gather down → add(down, resid) = layer output
+//   (a ‖ b: b runs on the controller and the bus while the banks compute a: the chip's gemv starts
+//   the banks and the sequencer goes on; the KV appends use the banks' second write ports.)
 //   final    rmsnorm(·, final gain) → bcast → gemv+gather LM head → rd_cmem logits (the host takes argmax)
 // Attention, for each member i of a query group (query head h = g × group + i of every KV head g
 // at once): bcast q_h to each of head g's banks → one score gemv on every attention bank → gather
@@ -43,11 +46,15 @@ function emitter(out: ProgramBuilder, layer: number | null): Emit {
   return (part, stream, what, instr) => out.emit(instr, { part, stream, layer, what } satisfies InstrTag);
 }
 
-/** A weight GEMV whose input is already in every BRAM: gemv and gather per chunk into CMEM[dst ..]. */
-function weightGemv(layout: Layout, w: LlamaWeights, e: Emit, plan: GemvPlan, dst: number): void {
+/**
+ * A weight GEMV whose input is already in every BRAM: gemv and gather per chunk into CMEM[dst ..].
+ * `during` emits work that runs while the banks compute the last chunk (between its gemv and its
+ * gather): it must not write the words the GEMV reads.
+ */
+function weightGemv(layout: Layout, w: LlamaWeights, e: Emit, plan: GemvPlan, dst: number, during: () => void = () => {}): void {
   const { p } = layout;
   const all = bankMask(allBanks(p));
-  for (const ch of plan.chunks) {
+  plan.chunks.forEach((ch, i) => {
     const what = plan.chunks.length > 1 ? `${plan.name} rows ${ch.first}…${ch.first + ch.rows - 1}` : plan.name;
     e("intra_bank_weights", "weights", `gemv ${what}`, {
       op: "gemv",
@@ -59,8 +66,9 @@ function weightGemv(layout: Layout, w: LlamaWeights, e: Emit, plan: GemvPlan, ds
       kv: 0,
       mask: all,
     });
+    if (i === plan.chunks.length - 1) during();
     e("controller_bank", "weights", `gather ${what}`, { op: "gather", mask: all, addr: dst + ch.outWord });
-  }
+  });
 }
 
 /** The input vector (elems activations at CMEM[src]) into every bank's BRAM. */
@@ -213,12 +221,11 @@ export function stepProgram(layout: Layout, w: LlamaWeights, pos: number, token:
     const base = layout.attention.layers[l]!;
     rmsnorm(layout, e, input, cmem.xn, (m) => m.attn[l]!, "attention");
     bcastInput(layout, e, cmem.xn, H, "attention norm");
-    weightGemv(layout, w, e, g.q, cmem.q);
+    // K first: its RoPE runs while the banks compute V, the K and V appends while they compute Q.
     weightGemv(layout, w, e, g.k, cmem.k);
-    weightGemv(layout, w, e, g.v, cmem.v);
+    weightGemv(layout, w, e, g.v, cmem.v, () => e("intra_controller", "kv", "rope k", vop("rope", dims.kvDim, cmem.k, cmem.kRope, { pos })));
+    weightGemv(layout, w, e, g.q, cmem.q, () => kvAppend(layout, e, base, pos));
     e("intra_controller", "kv", "rope q", vop("rope", H, cmem.q, cmem.qRope, { pos }));
-    e("intra_controller", "kv", "rope k", vop("rope", dims.kvDim, cmem.k, cmem.kRope, { pos }));
-    kvAppend(layout, e, base, pos);
     attention(layout, w, e, base, pos);
     bcastInput(layout, e, cmem.attn, layout.attention.attnCols, "attention output");
     weightGemv(layout, w, e, g.o, cmem.o);
@@ -226,8 +233,8 @@ export function stepProgram(layout: Layout, w: LlamaWeights, pos: number, token:
     rmsnorm(layout, e, cmem.resid, cmem.mlpNorm, (m) => m.mlp[l]!, "MLP");
     bcastInput(layout, e, cmem.mlpNorm, H, "MLP norm");
     weightGemv(layout, w, e, g.gate, cmem.gate);
-    weightGemv(layout, w, e, g.up, cmem.up);
-    e("intra_controller", "weights", "silu gate", vop("silu", F, cmem.gate, cmem.silu));
+    // SiLU of the gate while the banks compute up.
+    weightGemv(layout, w, e, g.up, cmem.up, () => e("intra_controller", "weights", "silu gate", vop("silu", F, cmem.gate, cmem.silu)));
     e("intra_controller", "weights", "cp_cram up", { op: "cp_cram", src: cmem.up, dst: layout.cram.temp, n: vecWords(p, F) });
     e("intra_controller", "weights", "mul silu × up", vop("mul", F, cmem.silu, cmem.act, { b: layout.cram.temp, shift: w.shifts.mlpMul }));
     bcastInput(layout, e, cmem.act, F, "SiLU × up");

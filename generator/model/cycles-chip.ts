@@ -61,6 +61,11 @@ export interface InstrCycles {
   core: number;
   /** True when the formula is exact for this chip (see the header); false: an estimate. */
   exact: boolean;
+  /**
+   * Of `cycles`, those spent waiting for the banks' GEMV (programCycles: a gemv or gather that waits
+   * for the banks to be idle); reports count them as the banks' time, the seed's intra-bank part.
+   */
+  wait?: number;
 }
 
 /** Units of a stream cut into beats of `out` units, joined from beats of `inp` units (the gearbox). */
@@ -363,10 +368,11 @@ export function programCycles(p: ChipParams, d: Derived, program: readonly Instr
       const g = gemvInstrCycles(d, rows, Number(instr.cols), Number(instr.kv ?? 0) === 1);
       const start = Math.max(t + 1, idleEdge);
       idleEdge = start + g.core + 1;
-      c = { cycles: start + 1 - t, core: g.core, exact: g.exact };
+      c = { cycles: start + 1 - t, core: g.core, exact: g.exact, wait: start - (t + 1) };
     } else if (instr.op === "gather" && BigInt(instr.mask) !== 0n) {
       const g = instructionCycles(p, d, instr, rows);
-      c = { ...g, cycles: g.cycles + Math.max(0, idleEdge - (t + 1)) };
+      const wait = Math.max(0, idleEdge - (t + 1));
+      c = { ...g, cycles: g.cycles + wait, wait };
     } else {
       c = instructionCycles(p, d, instr, rows);
     }
