@@ -13,12 +13,22 @@ import { simText } from "../report/sim-text.js";
 import { loadSpec, type LoadedSpec, type LoadOptions } from "../spec/load.js";
 import { ATTENTION_MAPPINGS, type AttentionMapping } from "../spec/schema.js";
 import { specJsonSchema } from "../spec/json-schema.js";
+import { ENGINES, type Engine } from "../../sim/decode/engine.js";
+import { progressLine } from "../../sim/decode/progress.js";
+import { DEFAULT_PROMPT_CAP } from "../../sim/decode/prompt.js";
+import type { RunResult } from "../../sim/decode/run.js";
 
 const MAPPING_CHOICES = ["spec", ...ATTENTION_MAPPINGS, "all"] as const;
 
 function positiveNumber(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number, got "${value}"`);
+  return n;
+}
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a whole number ≥ 1, got "${value}"`);
   return n;
 }
 
@@ -107,6 +117,53 @@ function program(): Command {
         process.stderr.write(`gen-rtl sim: ${waves.length} waveform(s) in ${traceDir}: ${waves.join(", ")}\n`);
       }
       if (result.failed > 0) throw new UserError(`${result.failed} RTL check(s) failed (seed ${opts.seed})`, 1);
+    });
+
+  cli
+    .command("run <spec>")
+    .description(
+      "LLaMA decode on the generated chip (random weights from --seed): the prompt, then --tokens tokens, every layer output and the logits " +
+        "checked bit for bit against the golden LLaMA, cycles measured beside the instruction-level and the analytical model",
+    )
+    .requiredOption("--tokens <n>", "tokens to generate (≥ 1)", positiveInteger)
+    .option("--seed <n>", "seed of the weights and the prompt", nonNegativeInteger, 1)
+    .option("--prompt-len <n>", `prompt tokens (default: workload.prompt_len, at most ${DEFAULT_PROMPT_CAP})`, positiveInteger)
+    .addOption(new Option("--engine <engine>", "rtl: the Verilated chip; model: the instruction-level chip model (no Verilator, no cycles measured)").choices(ENGINES).default("rtl"))
+    .option("--json", "print JSON instead of tables (and no progress line)")
+    .addOption(new Option("--corrupt-load-word <i>", "testing: flip every bit of s_data word i of the load program").argParser(nonNegativeInteger).hideHelp())
+    .action(async (file: string, opts: { tokens: number; seed: number; promptLen?: number; engine: Engine; json?: boolean; corruptLoadWord?: number }) => {
+      const loaded = load(file, { rtl: true });
+      // Loaded here, not at start-up: `gen-rtl --help` stays fast.
+      const { verilatorVersion } = await import("../../sim/harness/verilator.js");
+      const { passed, runDecode } = await import("../../sim/decode/run.js");
+      const { failureMessage, runJson, runText } = await import("../../sim/decode/report.js");
+      if (opts.engine === "rtl") {
+        try {
+          await verilatorVersion();
+        } catch (e) {
+          if (e instanceof UserError) throw new UserError(`${e.message} (or run on the instruction-level chip model: --engine model)`);
+          throw e;
+        }
+      }
+      const line = progressLine(opts.json ? { write: () => true } : process.stderr, "gen-rtl run");
+      let result: RunResult;
+      try {
+        result = await runDecode(
+          loaded,
+          {
+            tokens: opts.tokens,
+            seed: opts.seed,
+            engine: opts.engine,
+            ...(opts.promptLen !== undefined ? { promptLen: opts.promptLen } : {}),
+            ...(opts.corruptLoadWord !== undefined ? { corruptLoadWord: opts.corruptLoadWord } : {}),
+          },
+          (phase, detail) => line.update(phase, detail),
+        );
+      } finally {
+        line.done();
+      }
+      process.stdout.write(opts.json ? json(runJson(result)) : runText(result));
+      if (!passed(result)) throw new UserError(failureMessage(result), 1);
     });
 
   cli

@@ -1,0 +1,271 @@
+// `gen-rtl run` (sim/decode/): LLaMA decode on the chip against the golden LLaMA.
+//   (a) both engines (instruction-level chip model; the Verilated chip) on specs/tiny.json and a
+//       bank_per_head variant of it written to a temp file, seeds 1 and 2, a prompt of 3 and 3
+//       tokens: the tokens are the golden model's, every layer output and the logits match at
+//       every step, and (RTL) each step's measured cycles are the instruction model's within 2 %;
+//   (b) the CLI as a subprocess: the --json shape, bad --tokens (exit 2, one line, no stack trace);
+//   (c) a fault: one s_data word of the load program flipped → a mismatch is reported, exit 1 (the
+//       comparison can fail).
+// The variant keeps the name "tiny": its chip RTL is the same text, so both share one cached
+// Verilator build (a cold build of the tiny chip takes about a minute).
+import { execa } from "execa";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { compileDecode, instructionsOf } from "../generator/compiler/index.js";
+import { instructionCycles, programCycles } from "../generator/model/cycles-chip.js";
+import { chipParams } from "../generator/rtl/chip.js";
+import { loadSpec, type LoadedSpec } from "../generator/spec/load.js";
+import type { Spec } from "../generator/spec/schema.js";
+import { randomLlamaWeights } from "../sim/golden/llama-weights.js";
+import { decodeTokens } from "../sim/golden/llama.js";
+import { bankWaitsToGemv } from "../sim/decode/cycles.js";
+import type { Engine } from "../sim/decode/engine.js";
+import { progressLine } from "../sim/decode/progress.js";
+import { choosePromptLength, DEFAULT_PROMPT_CAP, drawPrompt } from "../sim/decode/prompt.js";
+import { runJson } from "../sim/decode/report.js";
+import { passed, runDecode, type RunResult } from "../sim/decode/run.js";
+import { haveVerilator } from "../sim/harness/verilator.js";
+import { cyclesWithinTolerance } from "../sim/suite.js";
+
+const have = await haveVerilator();
+if (!have) console.warn("test/run.test.ts: verilator not found; skipping the RTL engine (apt-get install -y verilator)");
+
+const BIN = join(process.cwd(), "bin", "gen-rtl.js");
+const dir = mkdtempSync(join(tmpdir(), "pim-gen-run-test-"));
+const BPH_FILE = join(dir, "tiny-bank-per-head.json");
+{
+  const s = JSON.parse(readFileSync("specs/tiny.json", "utf8")) as Spec & { $schema?: string };
+  delete s.$schema;
+  s.workload.attention_mapping = "bank_per_head";
+  writeFileSync(BPH_FILE, JSON.stringify(s, null, 2));
+}
+const SPECS: readonly [string, string][] = [
+  ["specs/tiny.json (banks_per_head)", "specs/tiny.json"],
+  ["tiny, bank_per_head (temp file)", BPH_FILE],
+];
+
+async function genRtl(args: string[]) {
+  return execa("node", [BIN, ...args], { reject: false, stripFinalNewline: false });
+}
+
+/** The run's tokens are the golden model's, computed here on its own; every step matches. */
+function expectGolden(loaded: LoadedSpec, r: RunResult, seed: number): void {
+  const w = randomLlamaWeights(loaded, seed);
+  const gold = decodeTokens(w, drawPrompt(seed, w.dims.vocab, 3), 3);
+  expect(r.tokens.golden).toEqual(gold.tokens);
+  expect(r.tokens.rtl).toEqual(gold.tokens);
+  expect(r.steps.length).toBe(3 + 3 - 1);
+  r.steps.forEach((s, i) => {
+    expect(s.token_in, `step ${i}: teacher forcing`).toBe(gold.steps[i]!.token);
+    expect(s.layers_match, `step ${i}: every layer output`).toEqual(Array.from({ length: loaded.derived.model.num_hidden_layers }, () => true));
+    expect(s.logits_match).toBe(true);
+    expect(s.match).toBe(true);
+  });
+  expect(r.mismatch_count).toBe(0);
+  expect(r.problems).toEqual([]);
+  expect(passed(r)).toBe(true);
+}
+
+describe.each(SPECS)("gen-rtl run on %s", (_, file) => {
+  const loaded = loadSpec(file, { rtl: true });
+  const engines: { engine: Engine; skip: boolean }[] = [
+    { engine: "model", skip: false },
+    { engine: "rtl", skip: !have },
+  ];
+  for (const { engine, skip } of engines) {
+    for (const seed of [1, 2]) {
+      it.skipIf(skip)(`engine ${engine}, seed ${seed}: the golden tokens, every layer output and the logits bit for bit${engine === "rtl" ? ", cycles as the instruction model" : ""}`, async () => {
+        const r = await runDecode(loaded, { tokens: 3, promptLen: 3, seed, engine });
+        expectGolden(loaded, r, seed);
+        for (const s of r.steps) {
+          const c = s.cycles;
+          expect(c.model.decode).toBeGreaterThan(0);
+          expect(c.model.whole).toBeGreaterThan(c.model.decode);
+          expect(c.analytical).toBeGreaterThan(0);
+          if (engine === "model") {
+            expect(c.measured).toBeNull();
+            continue;
+          }
+          expect(c.measured).not.toBeNull();
+          expect(cyclesWithinTolerance(c.measured!.whole, c.model.whole), `step ${s.step}: ${c.measured!.whole} measured, ${c.model.whole} by the model`).toBe(true);
+          expect(cyclesWithinTolerance(c.measured!.decode, c.model.decode)).toBe(true);
+          // The breakdown adds up to the step.
+          expect(c.parts.reduce((sum, p) => sum + p.measured!, 0)).toBe(c.measured!.whole);
+          expect(c.layers.reduce((sum, l) => sum + l.measured!.whole, 0)).toBe(c.measured!.whole);
+        }
+        if (engine === "rtl") expect(cyclesWithinTolerance(r.load.measured!, r.load.model)).toBe(true);
+      }, 600_000);
+    }
+  }
+});
+
+describe("the analytical model beside the steps", () => {
+  it("its components add up to the token, its layers and the outside to the whole", async () => {
+    const loaded = loadSpec("specs/tiny.json", { rtl: true });
+    const r = await runDecode(loaded, { tokens: 1, promptLen: 2, seed: 3, engine: "model" });
+    for (const s of r.steps) {
+      const c = s.cycles;
+      expect(c.parts.filter((p) => p.component !== "host").reduce((sum, p) => sum + p.analytical!, 0)).toBeCloseTo(c.analytical, 6);
+      expect(c.layers.reduce((sum, l) => sum + l.analytical, 0)).toBeCloseTo(c.analytical, 6);
+      // The instruction model's breakdown adds up too; host I/O is the only difference of the two sums.
+      expect(c.parts.reduce((sum, p) => sum + p.model, 0)).toBe(c.model.whole);
+      expect(c.model.whole - c.model.decode).toBe(c.parts.find((p) => p.component === "host")!.model);
+    }
+    // Attention grows with the context.
+    expect(r.steps[1]!.cycles.analytical).toBeGreaterThan(r.steps[0]!.cycles.analytical);
+  });
+
+  it("the time a gather waits for the banks is moved to its GEMV: sums kept, every gather at its idle-bank cycles", () => {
+    const loaded = loadSpec("specs/tiny.json", { rtl: true });
+    const p = chipParams(loaded);
+    const step = compileDecode(loaded, randomLlamaWeights(loaded, 1)).step(0, 5, { readLayers: true });
+    const cycles = programCycles(p, loaded.derived, instructionsOf(step));
+    const raw = cycles.map((c) => c.cycles);
+    const moved = bankWaitsToGemv(p, loaded.derived, step, raw);
+    expect(moved.reduce((a, b) => a + b, 0)).toBe(raw.reduce((a, b) => a + b, 0));
+    let rows = 0;
+    let waited = 0;
+    step.instrs.forEach(({ instr }, i) => {
+      if (instr.op === "gather") {
+        expect(moved[i]).toBe(instructionCycles(p, loaded.derived, instr, rows).cycles);
+        waited += raw[i]! - moved[i]!;
+        // The wait the cycle model reports for it.
+        expect(raw[i]! - moved[i]!).toBe(cycles[i]!.wait ?? 0);
+      }
+      if (instr.op === "gemv") rows = Number(instr.rows);
+      else expect(moved[i]! <= raw[i]!).toBe(true);
+    });
+    expect(waited).toBeGreaterThan(0);
+  });
+});
+
+describe("the prompt", () => {
+  const tiny = loadSpec("specs/tiny.json");
+  it(`defaults to workload.prompt_len capped at ${DEFAULT_PROMPT_CAP}, and says so; shrinks to fit the context`, () => {
+    expect(choosePromptLength(tiny, 3)).toMatchObject({ length: DEFAULT_PROMPT_CAP, note: expect.stringMatching(/workload\.prompt_len = 16/) });
+    expect(choosePromptLength(tiny, 60)).toMatchObject({ length: 5, note: expect.stringMatching(/fit the context of 64/) });
+    expect(choosePromptLength(tiny, 3, 5)).toEqual({ length: 5, note: null });
+    expect(choosePromptLength(tiny, 64, 1)).toEqual({ length: 1, note: null });
+    expect(() => choosePromptLength(tiny, 60, 8)).toThrow(/needs 67 positions/);
+    expect(() => choosePromptLength(tiny, 65)).toThrow(/context_len = 64/);
+  });
+  it("is seeded: the same seed, the same tokens, all in the vocabulary", () => {
+    expect(drawPrompt(4, 256, 6)).toEqual(drawPrompt(4, 256, 6));
+    expect(drawPrompt(4, 256, 6)).not.toEqual(drawPrompt(5, 256, 6));
+    expect(drawPrompt(4, 10, 50).every((t) => t >= 0 && t < 10)).toBe(true);
+  });
+});
+
+describe("the progress line", () => {
+  function fake(isTTY: boolean) {
+    const out: string[] = [];
+    return { stream: { isTTY, columns: 80, write: (t: string) => out.push(t) }, out };
+  }
+  it("on a terminal: one line rewritten with \\r, per-step updates, cleared at the end", () => {
+    const { stream, out } = fake(true);
+    const line = progressLine(stream, "gen-rtl run");
+    line.update("compile", "step 1/3");
+    line.update("compile", "step 2/3");
+    line.done();
+    expect(out.every((t) => t.startsWith("\r") && !t.includes("\n"))).toBe(true);
+    expect(out[1]).toContain("compile: step 2/3");
+    expect(out[out.length - 1]).toBe("\r\x1b[K");
+  });
+  it("elsewhere: one plain line per phase", () => {
+    const { stream, out } = fake(false);
+    const line = progressLine(stream, "gen-rtl run");
+    line.update("compile", "step 1/3");
+    line.update("compile", "step 2/3");
+    line.update("compare");
+    line.done();
+    expect(out).toEqual(["gen-rtl run: compile: step 1/3\n", "gen-rtl run: compare\n"]);
+  });
+});
+
+describe("gen-rtl run (the CLI)", () => {
+  it("--json: tokens, cycles per generated token, the breakdown; exit 0", async () => {
+    const r = await genRtl(["run", "specs/tiny.json", "--tokens", "2", "--prompt-len", "2", "--seed", "2", "--engine", have ? "rtl" : "model", "--json"]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toBe(""); // no progress line with --json
+    const out = JSON.parse(r.stdout);
+    expect(Object.keys(out)).toEqual(expect.arrayContaining(["tokens", "cycles_per_token", "breakdown", "prompt", "steps", "mismatches"]));
+    expect(out.tokens.rtl).toEqual(out.tokens.golden);
+    expect(out.tokens.golden).toHaveLength(2);
+    expect(out.prompt.tokens).toHaveLength(2);
+    const c = out.cycles_per_token;
+    expect(c.steps).toEqual([1, 2]); // the steps that give the 2 generated tokens
+    for (const k of ["measured", "model", "analytical", "measured_with_host", "model_with_host"]) expect(c[k], k).toHaveLength(2);
+    if (have) expect(c.measured).toEqual(c.model);
+    else expect(c.measured).toEqual([null, null]);
+    expect(out.breakdown.step).toBe(2);
+    expect(Object.keys(out.breakdown.parts)).toEqual(["intra_bank_weights", "intra_bank_kv", "controller_bank_weights", "controller_bank_kv", "intra_controller_weights", "intra_controller_kv", "host"]);
+    expect(out.breakdown.layers.map((l: { layer: number | null }) => l.layer)).toEqual([0, 1, null]);
+    expect(out.steps).toHaveLength(3);
+    expect(out.match).toBe(true);
+    expect(out.mismatches).toEqual([]);
+  }, 600_000);
+
+  it("the text: a progress line per phase on stderr, the table and the breakdown on stdout", async () => {
+    const r = await genRtl(["run", "specs/tiny.json", "--tokens", "1", "--prompt-len", "2", "--engine", "model"]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^gen-rtl run: weights\/golden.*\ngen-rtl run: compile/);
+    expect(r.stdout).toMatch(/step\s+position\s+token in\s+chip token\s+golden token\s+match\s+cycles measured\s+instruction model\s+analytical model/);
+    expect(r.stdout).toContain("Breakdown of the last step");
+    expect(r.stdout).toContain("every step matches the golden LLaMA bit for bit");
+  });
+
+  for (const bad of ["0", "abc", "-1", "2.5"]) {
+    it(`--tokens ${bad}: exit 2, one error line, no stack trace`, async () => {
+      const r = await genRtl(["run", "specs/tiny.json", "--tokens", bad, "--engine", "model"]);
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr.trimEnd().split("\n")).toHaveLength(1);
+      expect(r.stderr).toMatch(/^gen-rtl: error: .*--tokens/);
+      expect(r.stderr).not.toMatch(/^\s+at /m);
+      expect(r.stdout).toBe("");
+    });
+  }
+
+  it("--tokens beyond the context: exit 2, one line", async () => {
+    const r = await genRtl(["run", "specs/tiny.json", "--tokens", "60", "--prompt-len", "8", "--engine", "model"]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr.trimEnd().split("\n")).toHaveLength(1);
+    expect(r.stderr).toMatch(/^gen-rtl: error: --prompt-len 8 with --tokens 60 needs 67 positions.*context_len = 64/);
+  });
+});
+
+describe("a fault in the load program is caught", () => {
+  // A host word of bank 0's Wo rows (bank 0's image is the load program's first s_data words):
+  // the attention output projection feeds the residual directly, so layer 0's output changes at
+  // step 0. (Word 0, bank 0's first Wq weights, would not do: at position 0 softmax over one score
+  // is 1 whatever q is.)
+  const loaded = loadSpec("specs/tiny.json", { rtl: true });
+  const layout = compileDecode(loaded, randomLlamaWeights(loaded, 1)).layout;
+  const WORD = (layout.layers[0]!.o.wBase * layout.p.bank.read_bits) / layout.p.host_bits;
+  const engines: { engine: Engine; skip: boolean }[] = [
+    { engine: "model", skip: false },
+    { engine: "rtl", skip: !have },
+  ];
+  for (const { engine, skip } of engines) {
+    it.skipIf(skip)(`engine ${engine}: one s_data word of bank 0's Wo flipped → mismatch named, exit 1`, async () => {
+      expect(Number.isInteger(WORD)).toBe(true);
+      const r = await genRtl(["run", "specs/tiny.json", "--tokens", "2", "--prompt-len", "1", "--engine", engine, "--corrupt-load-word", String(WORD)]);
+      expect(r.exitCode, r.stderr).toBe(1);
+      expect(r.stdout).toMatch(/MISMATCH: \d+ difference/);
+      expect(r.stdout).toMatch(/\bNO\b/);
+      const err = r.stderr.trimEnd().split("\n").pop()!;
+      expect(err).toMatch(/^gen-rtl: error: the chip differs from the golden LLaMA: step 0 \(position 0\): layer 0 output element \d+: chip -?\d+, golden -?\d+/);
+      expect(r.stderr).not.toMatch(/^\s+at /m);
+    }, 600_000);
+  }
+
+  it("the JSON names the first mismatch", async () => {
+    const r = await runDecode(loaded, { tokens: 1, promptLen: 1, seed: 1, engine: "model", corruptLoadWord: WORD });
+    expect(passed(r)).toBe(false);
+    const j = runJson(r);
+    expect(j.match).toBe(false);
+    expect(j.first_mismatch).toMatch(/^step 0 \(position 0\): layer 0 output element/);
+    expect(j.mismatches[0]).toMatchObject({ step: 0, pos: 0, what: "layer_output", layer: 0 });
+  });
+});
