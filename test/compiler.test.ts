@@ -10,9 +10,11 @@ import {
   gatherStream,
   instructionsOf,
   kSlot,
+  kvCacheProgram,
   planLayout,
   programProblems,
   runDecodeOnChipModel,
+  runProgram,
   scoreRows,
   tally,
   type ChipDecodeRun,
@@ -22,7 +24,9 @@ import { chipParams } from "../generator/rtl/chip.js";
 import { loadSpec, parseSpec, type LoadedSpec } from "../generator/spec/load.js";
 import type { Spec } from "../generator/spec/schema.js";
 import { randomLlamaWeights } from "../sim/golden/llama-weights.js";
-import { decodeTokens } from "../sim/golden/llama.js";
+import { decodeStep, decodeTokens, type LlamaCache } from "../sim/golden/llama.js";
+import { ChipModel } from "../sim/golden/chip.js";
+import { prng } from "../sim/prng.js";
 
 const TINY = loadSpec("specs/tiny.json");
 const ICE40 = loadSpec("specs/fpga-ice40.json");
@@ -230,5 +234,33 @@ describe("spec problems are UserErrors that name the field", () => {
   test("weights and KV cache beyond a bank's memory", () => {
     const loaded = variant("tiny_small_bmem", { bank: { memory_bytes: 8192 } });
     expect(() => planLayout(loaded, chipParams(loaded))).toThrow(/chip\.bank\.memory_bytes: the decode layout needs \d+ BMEM words/);
+  });
+});
+
+describe("a KV cache loaded into the banks (kvCacheProgram) instead of decoded", () => {
+  test.each(MAPPINGS)("%s: a random cache of 37 positions, then the step at position 37, equals the golden step on the same cache", (mapping) => {
+    const loaded = variant(`tiny_${mapping}`, { workload: { attention_mapping: mapping } });
+    const w = randomLlamaWeights(loaded, 5);
+    const r = prng(11).fork("cache");
+    const n = 37;
+    const code = () => BigInt(r.int(-(2 ** (w.numerics.kvBits - 1)), 2 ** (w.numerics.kvBits - 1) - 1));
+    const cache: LlamaCache = w.layers.map(() => ({
+      k: Array.from({ length: n }, () => Array.from({ length: w.dims.kvDim }, code)),
+      v: Array.from({ length: n }, () => Array.from({ length: w.dims.kvDim }, code)),
+    }));
+    const c = compileDecode(loaded, w);
+    const chip = new ChipModel(c.layout.p);
+    runProgram(chip, c.load);
+    runProgram(chip, kvCacheProgram(c.layout, cache));
+    const reads = runProgram(chip, c.step(n, 9, { readLayers: true }));
+    const gold = decodeStep(w, cache, 9);
+    expect(gold.pos).toBe(n);
+    gold.layers.forEach((l, i) => expect(reads[i]).toEqual(l.output));
+    expect(reads[reads.length - 1]).toEqual(gold.logits);
+    // The cache matters: with another one the logits differ.
+    const other = new ChipModel(c.layout.p);
+    runProgram(other, c.load);
+    const reads0 = runProgram(other, c.step(n, 9, { readLayers: true }));
+    expect(reads0[reads0.length - 1]).not.toEqual(gold.logits);
   });
 });

@@ -11,3 +11,4 @@ export { loadProgram } from "./load-program.js";
 export { instructionsOf, tally, type InstrTag, type Part, type Program, type ReadBack, type Stream, type TaggedInstruction } from "./program.js";
 export { hostArgmax, runDecodeOnChipModel, runProgram, type ChipDecodeRun, type ChipStep } from "./run-model.js";
 export { stepProgram, type StepOptions } from "./step-program.js";
+export { kvCacheImages, kvCacheProgram } from "./kv-image.js";
