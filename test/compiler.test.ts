@@ -100,6 +100,17 @@ describe("decode on the golden chip = golden LLaMA, bit for bit (prompt of 4, 3 
     });
   }
 
+  test("K rows shorter than a bus beat (4 dies × 64-bit links: 256-bit beats, 128-bit rows) sit at a pitch of a whole beat", () => {
+    const s = structuredClone(tinySpec);
+    s.chip = { ...s.chip, dies: 4, bus: { bits: 64, latency_cycles: 3 }, die: { dieram_bytes: 512 }, bank: { ...s.chip.bank, bram_bytes: 2048 } };
+    s.workload = { ...s.workload, banks_per_head: 2 };
+    const loaded = parseSpec(s, "tiny_wide_beat");
+    const run = expectBitExact(loaded, 8, [5, 6, 7, 8], 3);
+    // The st_bmem of a 128-bit row writes one 256-bit beat: 8 BMEM words of 32 bits, the row's 4 and 4 of padding.
+    expect(run.compiled.layout.attention.kRowWords).toBe(4);
+    expect(run.compiled.layout.attention.kRowPitch).toBe(8);
+  });
+
   test("fpga-ice40 (1 die × 2 banks, 16-bit words and links)", () => {
     expectBitExact(ICE40, 5, [9, 2, 33, 4], 3);
   });

@@ -17,6 +17,12 @@ export interface AttentionGeometry {
   banks: number[];
   /** BMEM words of one K row: head_dim / kv_per_word. */
   kRowWords: number;
+  /**
+   * BMEM words from one K row to the next: kRowWords, or more when the st_bmem that appends a row
+   * writes whole bus beats beyond it (a K row shorter than a beat; the score GEMV reads the rows at
+   * this pitch, only their kRowWords words).
+   */
+  kRowPitch: number;
   /** K rows per bank (for context_len positions). */
   kRows: number;
   /** V^T rows per bank: head_dim / nd. */
@@ -87,11 +93,13 @@ export function planAttention(loaded: LoadedSpec, p: ChipParams, dims: Attention
     fail(`${headDimField} = ${d}: a head's ${d} activations (${d * ab} bits) must be whole chip.controller.mem_bits (${hb}) words: q of one head is broadcast, and its k row appended, from a CMEM word`);
   }
   const kRowBits = d * p.bank.kv_bits;
-  if (kRowBits % Math.max(p.bank.read_bits, p.bus.bcast_bits) !== 0) {
-    fail(
-      `${headDimField} = ${d}: a K row (${kRowBits} bits of numerics.kv_bits) must be whole BMEM words (chip.bank.read_bits ${p.bank.read_bits}) and whole bus beats (chip.dies × chip.bus.bits = ${p.bus.bcast_bits}): st_bmem appends it from CMEM and a partial beat would overwrite the next row`,
-    );
+  if (kRowBits % p.bank.read_bits !== 0) {
+    fail(`${headDimField} = ${d}: a K row (${kRowBits} bits of numerics.kv_bits) must be whole BMEM words (chip.bank.read_bits ${p.bank.read_bits}): st_bmem appends it from CMEM`);
   }
+  // The BMEM words the append writes: whole beats (a beat split into BMEM words), or whole words.
+  const beats = Math.ceil((d * ab) / p.bus.bcast_bits);
+  const written = p.bus.bmem_split > 1 ? beats * p.bus.bmem_split : Math.ceil((beats * p.bus.bcast_bits) / p.bank.read_bits);
+  const kRowPitch = Math.max(kRowBits / p.bank.read_bits, written);
   const nd = banksPerKvHead(loaded, p, d);
   const vRows = d / nd;
   if ((vRows * ab) % hb !== 0) {
@@ -123,6 +131,7 @@ export function planAttention(loaded: LoadedSpec, p: ChipParams, dims: Attention
     heads,
     banks: heads.flat().sort((a, b) => a - b),
     kRowWords: kRowBits / p.bank.read_bits,
+    kRowPitch,
     kRows,
     vRows,
     vCols,

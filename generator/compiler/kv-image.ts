@@ -29,7 +29,7 @@ export function kvCacheImages(layout: Layout, cache: LlamaCache): Map<number, bi
       at.heads.forEach((banks, g) => {
         const img = images.get(banks[slot]!)!;
         const words = packToWords(lc.k[t]!.slice(g * d, (g + 1) * d), kb, p.bank.read_bits);
-        words.forEach((w, i) => (img[base.k - z.base + row * at.kRowWords + i] = w));
+        words.forEach((w, i) => (img[base.k - z.base + row * at.kRowPitch + i] = w));
         banks.forEach((bank, s) => {
           const vimg = images.get(bank)!;
           const at0 = BigInt((t % kvpw) * kb);

@@ -161,7 +161,7 @@ export function planLayout(loaded: LoadedSpec, p: ChipParams): Layout {
   const maxRows = packerRows(p);
   if (maxRows < p.bus.per_word) fail(`chip.bus.bits: a bank's result packer holds ${p.bus.max_count} results, less than one bus word (${p.bus.per_word})`);
   const at = planAttention(loaded, p, dims, maxRows, fail);
-  const { nd, kRows, kRowWords, vRows, vRowWords, vCols, attnCols, woColMap, headOutWords } = at;
+  const { nd, kRows, kRowPitch, vRows, vRowWords, vCols, attnCols, woColMap, headOutWords } = at;
 
   // ---- weight GEMVs and BMEM ----
   const unit = lcm(lcm(p.bank.read_bits, p.bus.bcast_bits), hb) / p.bank.read_bits;
@@ -186,7 +186,7 @@ export function planLayout(loaded: LoadedSpec, p: ChipParams): Layout {
   const weightWords = roundUp(bmem.used(), unit);
   const kvBase = bmem.take(0, unit);
   const kvLayers = Array.from({ length: dims.layers }, () => ({
-    k: bmem.take(roundUp(kRows * kRowWords, unit), unit),
+    k: bmem.take(roundUp(kRows * kRowPitch, unit), unit),
     v: bmem.take(roundUp(vRows * vRowWords, unit), unit),
   }));
   const bmemUsed = roundUp(bmem.used(), unit);

@@ -109,7 +109,7 @@ function kvAppend(layout: Layout, e: Emit, base: { k: number; v: number }, pos: 
     e("controller_bank", "kv", `st_bmem k head ${g} → bank ${banks[slot]!}`, {
       op: "st_bmem",
       bank: banks[slot]!,
-      addr: base.k + row * at.kRowWords,
+      addr: base.k + row * at.kRowPitch,
       n: kw,
       src: cmem.kRope + g * kw,
     });
@@ -163,6 +163,7 @@ function attention(layout: Layout, w: LlamaWeights, e: Emit, base: { k: number; 
       cols: d,
       w_base: base.k,
       a_base: bram.q,
+      pitch: at.kRowPitch,
       shift: w.shifts.score,
       kv: 1,
       mask,
