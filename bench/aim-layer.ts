@@ -12,7 +12,8 @@
 // extrapolated from the measured layer. The layer's output and the logits are checked bit for bit
 // against the golden LLaMA. See the README ("Benchmark") for what the bench spec changes and why.
 import { parseArgs } from "node:util";
-import { compileDecode, instructionsOf, kvCacheProgram, type Program } from "../generator/compiler/index.js";
+import { compileDecode, instructionsOf, kvCacheProgram, planLayout, type Program } from "../generator/compiler/index.js";
+import { chipParams } from "../generator/rtl/chip.js";
 import { programCycles } from "../generator/model/cycles-chip.js";
 import { decodeTime, decodeWork } from "../generator/model/decode.js";
 import { cycleRates } from "../generator/model/rates.js";
@@ -37,6 +38,8 @@ const m = d.model;
 const n = loaded.spec.workload.context_len - 1; // the decoded position; n earlier positions cached
 log(`${loaded.spec.name}: ${m.num_hidden_layers} layer(s), hidden ${m.hidden_size}, MLP ${m.intermediate_size}, ${m.num_attention_heads} heads, position ${n}`);
 
+// The layout's checks first (they need no weights): a spec that cannot be compiled fails at once.
+planLayout(loaded, chipParams(loaded));
 let t = Date.now();
 const w = randomLlamaWeights(loaded, seed);
 const weightsS = secs(t);
