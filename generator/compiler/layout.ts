@@ -38,6 +38,7 @@
 // Controller: every vector starts at a CMEM word; RMSNorm gains stay in CRAM when they fit beside
 // the scratch area (else they live in CMEM and are copied to CRAM before each norm); the scratch
 // area of CRAM takes the residual (vop add's second operand) and up (vop mul's).
+import type { LlamaDims } from "../../sim/golden/llama-weights.js";
 import { UserError } from "../errors.js";
 import type { ChipParams } from "../rtl/chip.js";
 import type { LoadedSpec } from "../spec/load.js";
@@ -104,18 +105,8 @@ export interface BramMap {
 
 export interface Layout {
   p: ChipParams;
-  dims: {
-    hidden: number;
-    intermediate: number;
-    layers: number;
-    heads: number;
-    kvHeads: number;
-    headDim: number;
-    kvDim: number;
-    group: number;
-    vocab: number;
-    contextLen: number;
-  };
+  /** The model's shape (as the golden LLaMA's) and the longest context. */
+  dims: LlamaDims & { contextLen: number };
   /** Most rows one gemv may run per bank (packer: max_count results, fifo_depth words). */
   maxRows: number;
   layers: LayerGemvs[];
