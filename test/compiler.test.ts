@@ -12,6 +12,7 @@ import {
   kSlot,
   kvCacheProgram,
   planLayout,
+  predictChipToken,
   programProblems,
   runDecodeOnChipModel,
   runProgram,
@@ -20,6 +21,7 @@ import {
   type ChipDecodeRun,
 } from "../generator/compiler/index.js";
 import { UserError } from "../generator/errors.js";
+import { programCycles } from "../generator/model/cycles-chip.js";
 import { chipParams } from "../generator/rtl/chip.js";
 import { loadSpec, parseSpec, type LoadedSpec } from "../generator/spec/load.js";
 import type { Spec } from "../generator/spec/schema.js";
@@ -273,5 +275,27 @@ describe("a KV cache loaded into the banks (kvCacheProgram) instead of decoded",
     runProgram(other, c.load);
     const reads0 = runProgram(other, c.step(n, 9, { readLayers: true }));
     expect(reads0[reads0.length - 1]).not.toEqual(gold.logits);
+  });
+});
+
+describe("the chip's own prediction of a token (predictChipToken, gen-rtl model)", () => {
+  test.each(MAPPINGS)("%s: the weight-free step at the last position has the cycles of the real step (random weights) there", (mapping) => {
+    const loaded = variant(`tiny_${mapping}`, { workload: { attention_mapping: mapping } });
+    const pred = predictChipToken(loaded, mapping);
+    if ("unavailable" in pred) throw new Error(pred.unavailable);
+    const c = compileDecode(loaded, randomLlamaWeights(loaded, 4));
+    const step = c.step(loaded.spec.workload.context_len - 1, 17);
+    const cycles = programCycles(c.layout.p, loaded.derived, instructionsOf(step)).map((x) => x.cycles);
+    const host = step.instrs.reduce((sum, t, i) => sum + (t.tag.part === "host" ? cycles[i]! : 0), 0);
+    expect(pred.cycles_with_host).toBe(cycles.reduce((a, b) => a + b, 0));
+    expect(pred.cycles_per_token).toBe(pred.cycles_with_host - host);
+    expect(pred.instructions).toBe(step.instrs.length);
+    expect(pred.positions).toBe(64);
+  });
+
+  test("a spec the compiler cannot serve says why (aim-llama7b: 800-bit CMEM words, 512-bit heads)", () => {
+    const aim = loadSpec("specs/aim-llama7b.json");
+    const pred = predictChipToken(aim, "bank_per_head");
+    expect(pred).toMatchObject({ mapping: "bank_per_head", unavailable: expect.stringMatching(/mem_bits \(800\)/) });
   });
 });

@@ -4,6 +4,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { UserError } from "../errors.js";
+import { withChipPrediction } from "../compiler/predict.js";
 import { runModel } from "../model/index.js";
 import { generateTree, json } from "../output/generate.js";
 import { writeTreeAtomically } from "../output/write-tree.js";
@@ -84,10 +85,13 @@ function program(): Command {
     .option("--target-tokens-per-s <n>", "also answer: what bandwidths and compute reach n tokens/s (seed 3.3)", positiveNumber)
     .action((file: string, opts: { mapping: (typeof MAPPING_CHOICES)[number]; json?: boolean; targetTokensPerS?: number }) => {
       const loaded = load(file);
-      const result = runModel(loaded, {
-        mappings: mappingsFor(opts.mapping, loaded),
-        ...(opts.targetTokensPerS !== undefined ? { targetTokensPerS: opts.targetTokensPerS } : {}),
-      });
+      const result = withChipPrediction(
+        runModel(loaded, {
+          mappings: mappingsFor(opts.mapping, loaded),
+          ...(opts.targetTokensPerS !== undefined ? { targetTokensPerS: opts.targetTokensPerS } : {}),
+        }),
+        loaded,
+      );
       process.stdout.write(opts.json ? json(modelJson(result)) : modelText(result));
     });
 

@@ -12,3 +12,4 @@ export { instructionsOf, tally, type InstrTag, type Part, type Program, type Rea
 export { hostArgmax, runDecodeOnChipModel, runProgram, type ChipDecodeRun, type ChipStep } from "./run-model.js";
 export { stepProgram, type StepOptions } from "./step-program.js";
 export { kvCacheImages, kvCacheProgram } from "./kv-image.js";
+export { predictChipToken, withChipPrediction, type ChipPrediction, type ChipUnavailable } from "./predict.js";

@@ -12,6 +12,7 @@ import { prefillTime, type PrefillTime } from "./prefill.js";
 import { cycleRates, secondsRates, type Rates } from "./rates.js";
 import { compareWithSeed, type SeedComparison } from "./seed.js";
 import { sizing, type Sizing } from "./sizing.js";
+import type { ChipPrediction, ChipUnavailable } from "../compiler/predict.js";
 
 export interface MappingModel {
   mapping: AttentionMapping;
@@ -40,6 +41,11 @@ export interface ModelResult {
   mappings: Partial<Record<AttentionMapping, MappingModel | UnavailableMapping>>;
   sizing: Sizing;
   seed: SeedComparison;
+  /**
+   * The chip's own prediction per mapping (generator/compiler/predict.ts: the compiled step through
+   * the instruction-level cycle model), when the caller adds it (withChipPrediction).
+   */
+  chip?: Partial<Record<AttentionMapping, ChipPrediction | ChipUnavailable>>;
 }
 
 export interface ModelOptions {

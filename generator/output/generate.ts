@@ -2,6 +2,7 @@
 // analytical model (model.json, model.txt), the Verilog (rtl/, <name>.f) and the Verilator
 // testbenches (tb/). The FPGA package joins the same tree later.
 import type { LoadedSpec } from "../spec/load.js";
+import { withChipPrediction } from "../compiler/predict.js";
 import { runModel, type ModelResult } from "../model/index.js";
 import { ATTENTION_MAPPINGS } from "../spec/schema.js";
 import { modelJson } from "../report/model-json.js";
@@ -20,7 +21,7 @@ export interface Generated {
 }
 
 export function generateTree(loaded: LoadedSpec): Generated {
-  const model = runModel(loaded, { mappings: ATTENTION_MAPPINGS });
+  const model = withChipPrediction(runModel(loaded, { mappings: ATTENTION_MAPPINGS }), loaded);
   const { $schema: _, ...spec } = loaded.spec;
   const files = new Map([
     ["spec.json", json(spec)],

@@ -108,5 +108,6 @@ export function modelJson(r: ModelResult) {
     mappings,
     sizing: r.sizing,
     seed_comparison: r.seed,
+    ...(r.chip ? { chip_prediction: r.chip } : {}),
   };
 }

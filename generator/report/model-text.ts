@@ -156,6 +156,23 @@ function inverseText(m: MappingModel, a: InverseAnswer): string {
   return lines.join("\n");
 }
 
+/** The chip's own prediction (the compiled step, instruction-level cycle model) beside the analytical decode. */
+function chipText(r: ModelResult): string {
+  const lines = [`The chip's own prediction: the compiled decode step at position ${r.spec.workload.context_len - 1} through the instruction-level cycle model (what gen-rtl run measures the RTL against)`];
+  for (const [mapping, c] of Object.entries(r.chip ?? {})) {
+    if (!c) continue;
+    if ("unavailable" in c) {
+      lines.push(`  ${mapping}: not available: ${c.unavailable}`);
+      continue;
+    }
+    const mm = r.mappings[c.mapping];
+    const analytical = isAvailable(mm) ? mm.decode_cycles.total.time : undefined;
+    const vs = analytical ? ` · the analytical model ${Math.round(analytical)} cycles (chip ${c.cycles_per_token >= analytical ? "+" : ""}${((c.cycles_per_token / analytical - 1) * 100).toFixed(1)}%)` : "";
+    lines.push(`  ${mapping}: ${c.cycles_per_token} cycles/token (${sci(c.seconds_per_token)} s; ${c.cycles_with_host} with host I/O), ${c.instructions} instructions${vs}`);
+  }
+  return lines.join("\n");
+}
+
 export function modelText(r: ModelResult): string {
   const d = r.derived;
   const m = d.model;
@@ -172,6 +189,7 @@ export function modelText(r: ModelResult): string {
     if (mm && !isAvailable(mm)) out.push("", `Decode, ${mm.mapping}: not available on this chip: ${mm.unavailable}`);
   }
   for (const mm of available) out.push("", decodeTable(mm, seed, r.seed.applies));
+  if (r.chip) out.push("", chipText(r));
   for (const mm of available) out.push("", prefillText(mm));
   out.push("", sizingText(r));
   for (const mm of available) out.push("", energyText(mm));
