@@ -4,7 +4,6 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { UserError } from "../errors.js";
-import { withChipPrediction } from "../compiler/predict.js";
 import { runModel } from "../model/index.js";
 import { generateTree, json } from "../output/generate.js";
 import { writeTreeAtomically } from "../output/write-tree.js";
@@ -83,8 +82,10 @@ function program(): Command {
     )
     .option("--json", "print JSON instead of tables")
     .option("--target-tokens-per-s <n>", "also answer: what bandwidths and compute reach n tokens/s (seed 3.3)", positiveNumber)
-    .action((file: string, opts: { mapping: (typeof MAPPING_CHOICES)[number]; json?: boolean; targetTokensPerS?: number }) => {
+    .action(async (file: string, opts: { mapping: (typeof MAPPING_CHOICES)[number]; json?: boolean; targetTokensPerS?: number }) => {
       const loaded = load(file);
+      // Loaded here, not at start-up: `gen-rtl --help` stays fast.
+      const { withChipPrediction } = await import("../compiler/predict.js");
       const result = withChipPrediction(
         runModel(loaded, {
           mappings: mappingsFor(opts.mapping, loaded),
