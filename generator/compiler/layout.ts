@@ -38,7 +38,7 @@
 // Controller: every vector starts at a CMEM word; RMSNorm gains stay in CRAM when they fit beside
 // the scratch area (else they live in CMEM and are copied to CRAM before each norm); the scratch
 // area of CRAM takes the residual (vop add's second operand) and up (vop mul's).
-import type { LlamaDims } from "../../sim/golden/llama-weights.js";
+import { llamaDims, type LlamaDims } from "../../sim/golden/llama-weights.js";
 import { UserError } from "../errors.js";
 import type { ChipParams } from "../rtl/chip.js";
 import type { LoadedSpec } from "../spec/load.js";
@@ -135,18 +135,7 @@ export function planLayout(loaded: LoadedSpec, p: ChipParams): Layout {
       `numerics.kv_bits (${n.kv_bits}) must equal numerics.activation_bits (${n.activation_bits}) for the decode compiler: the K and V rows the chip appends come from CMEM as activation codes, and the chip has no op that narrows them to kv_bits`,
     );
   }
-  const dims = {
-    hidden: m.hidden_size,
-    intermediate: m.intermediate_size,
-    layers: m.num_hidden_layers,
-    heads: m.num_attention_heads,
-    kvHeads: m.num_key_value_heads,
-    headDim: m.head_dim,
-    kvDim: m.kv_dim,
-    group: m.group,
-    vocab: m.vocab_size,
-    contextLen: loaded.spec.workload.context_len,
-  };
+  const dims = { ...llamaDims(loaded), contextLen: loaded.spec.workload.context_len };
   const d = dims.headDim;
   const hb = p.host_bits;
   const maxRows = packerRows(p);

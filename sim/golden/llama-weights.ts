@@ -113,23 +113,29 @@ export interface LlamaWeights {
   scoreRequant: ScoreRequant | null;
 }
 
+/** The shape of a spec's model, as the golden model (and the compiler) names it. */
+export function llamaDims(loaded: Pick<LoadedSpec, "derived">): LlamaDims {
+  const m = loaded.derived.model;
+  return {
+    hidden: m.hidden_size,
+    intermediate: m.intermediate_size,
+    layers: m.num_hidden_layers,
+    heads: m.num_attention_heads,
+    kvHeads: m.num_key_value_heads,
+    headDim: m.head_dim,
+    kvDim: m.kv_dim,
+    group: m.group,
+    vocab: m.vocab_size,
+  };
+}
+
 /** The shape and formats of a spec's model, as the golden model uses them. */
 export function llamaShape(loaded: LoadedSpec): { dims: LlamaDims; numerics: LlamaNumerics; ctrl: CtrlParams; bus: InterconnectParams } {
   const m = loaded.derived.model;
   const n = loaded.spec.numerics;
   const frac = Math.floor(n.activation_bits / 2);
   return {
-    dims: {
-      hidden: m.hidden_size,
-      intermediate: m.intermediate_size,
-      layers: m.num_hidden_layers,
-      heads: m.num_attention_heads,
-      kvHeads: m.num_key_value_heads,
-      headDim: m.head_dim,
-      kvDim: m.kv_dim,
-      group: m.group,
-      vocab: m.vocab_size,
-    },
+    dims: llamaDims(loaded),
     numerics: {
       weightBits: n.weight_bits,
       kvBits: n.kv_bits,
