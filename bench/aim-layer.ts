@@ -20,7 +20,7 @@ import { cycleRates } from "../generator/model/rates.js";
 import { derive } from "../generator/spec/derive.js";
 import { loadSpec } from "../generator/spec/load.js";
 import { MODEL_PRESETS } from "../generator/spec/models.js";
-import { bankWaitsToGemv } from "../sim/decode/cycles.js";
+import { analyticalCycles, bankWaitsToGemv, sumOf } from "../sim/decode/cycles.js";
 import { runOnRtl } from "../sim/decode/engine-rtl.js";
 import { randomLlamaWeights } from "../sim/golden/llama-weights.js";
 import { decodeStep, type LlamaCache } from "../sim/golden/llama.js";
@@ -91,10 +91,8 @@ const kvBytes = (2 * (n + 1) * m.kv_dim * loaded.spec.numerics.kv_bits) / 8;
 const roofline = (weightBytes + kvBytes) / (d.banks * d.per_cycle.bank_bytes);
 const layerMeasured = stepMeasured ? layerSum(stepMeasured) : null;
 const layerModel = layerSum(stepModel);
-// The seed's analytical model of one layer at this context (cycles), from a one-layer spec.
-const analytical = decodeTime(decodeWork(d, d.mapping, n + 1), cycleRates(d));
-const outside = decodeTime(decodeWork(derive({ ...loaded.spec, model: { ...m, num_hidden_layers: 0 } }), d.mapping, n + 1), cycleRates(d));
-const layerAnalytical = (analytical.total.time - outside.total.time) / m.num_hidden_layers;
+// The seed's analytical model of one layer at this context (cycles), as gen-rtl run splits it.
+const layerAnalytical = sumOf(analyticalCycles(loaded, n + 1).perLayer);
 // The whole LLaMA-7B token: 32 layers as measured, plus what lies outside the layers (final norm,
 // LM head over 32000 words, logits out) by the seed's model for LLaMA-7B on this chip; and with λ
 // at the seed's 107374 cycles instead of the bench's (every transfer pays it once).

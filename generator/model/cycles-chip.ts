@@ -15,6 +15,8 @@
 //                (to every bank's BRAM or to one bank's: the same cycles)
 //   st_bmem      bmemLoadCycles(beats) + 4                       as ld_bmem, and the CMEM read register
 //   cp_cram      n + 2                                           decode; CMEM read register
+//   st_vt        as st_bmem, beat k held min(fields a beat,      the same; the die writes one field a
+//                fields left) cycles                             cycle (stVtCycles steps it)
 //   gemv         2 (+ the wait for the banks)                    decode, command issue; the banks then
 //                                                                run bankGemvCycles(rows, cols).total
 //                                                                cycles while the sequencer goes on
@@ -240,8 +242,8 @@ export function stBmemCycles(p: ChipParams, n: number): InstrCycles {
 }
 
 /**
- * st_vt of n kv_bits fields: the bus transfer of the words that hold them, then one field a cycle
- * into BMEM at the die. PROVISIONAL until the RTL lands (exact: false).
+ * st_vt of n kv_bits fields: the bus transfer of the words that hold them (as st_bmem), each beat
+ * held at the die one cycle per field of the count it carries (at least one).
  */
 export function stVtCycles(p: ChipParams, n: number): InstrCycles {
   if (n === 0) return { cycles: SEQ_OVERHEAD.nop, core: 0, exact: true };
@@ -258,7 +260,6 @@ export function cpCramCycles(n: number): InstrCycles {
   return n === 0 ? { cycles: SEQ_OVERHEAD.nop, core: 0, exact: true } : { cycles: n + SEQ_OVERHEAD.copy, core: n, exact: true };
 }
 
-/** gemv: every bank in lockstep. */
 /** gemv with the banks idle: the sequencer's 2 cycles; `core` is the banks' GEMV, which runs on. */
 export function gemvInstrCycles(d: Derived, rows: number, cols: number, kv = false): InstrCycles {
   const core = bankGemvCycles(d, rows, cols, { kv }).total;

@@ -166,6 +166,24 @@ function sameDots(a: readonly Dot[], b: readonly Dot[]): boolean {
 }
 
 /**
+ * Six rows of `cols` fields of `bits`: all most negative (row 0: with most negative activations,
+ * the largest sum), all most positive, alternating, -1 and most negative, zeros, random.
+ */
+function extremeRows(rng: Prng, bits: number, cols: number): bigint[][] {
+  const lo = minOf(bits);
+  const hi = maxOf(bits);
+  const patterns: ((c: number) => bigint)[] = [
+    () => lo,
+    () => hi,
+    (c) => (c % 2 === 0 ? lo : hi),
+    (c) => (c % 3 === 0 ? -1n : lo),
+    () => 0n,
+    () => rng.signed(bits),
+  ];
+  return patterns.map((f) => Array.from({ length: cols }, (_, c) => f(c)));
+}
+
+/**
  * A read-during-write test's own check: the same run under the other rule (write-first: a read sees
  * the write of its own edge) must give other results, or the test shows nothing.
  */
@@ -205,18 +223,9 @@ export const BANK_TESTS: readonly BankTestDef[] = [
     make(rng, p, d) {
       const cols = p.max_cols;
       const wMin = minOf(p.weight_bits);
-      const wMax = maxOf(p.weight_bits);
       const aMin = minOf(p.act_bits);
       const aMax = maxOf(p.act_bits);
-      const patterns: ((c: number) => bigint)[] = [
-        () => wMin,
-        () => wMax,
-        (c) => (c % 2 === 0 ? wMin : wMax),
-        (c) => (c % 3 === 0 ? -1n : wMin),
-        () => 0n,
-        () => rng.signed(p.weight_bits),
-      ];
-      const weights = patterns.map((f) => Array.from({ length: cols }, (_, c) => f(c)));
+      const weights = extremeRows(rng, p.weight_bits, cols);
       const rows = weights.length;
       // Two commands on the same weights: activations all most-negative, then all most-positive
       // (BRAM is rewritten between them, after the first command's last read).
@@ -448,18 +457,9 @@ export const BANK_TESTS: readonly BankTestDef[] = [
       // As long as BRAM and BMEM (6 rows) hold.
       const cols = Math.min(p.max_cols, Math.floor(p.bmem_depth / 6) * p.kv_per_word);
       const kMin = minOf(p.kv_bits);
-      const kMax = maxOf(p.kv_bits);
       const aMin = minOf(p.act_bits);
       const aMax = maxOf(p.act_bits);
-      const patterns: ((c: number) => bigint)[] = [
-        () => kMin,
-        () => kMax,
-        (c) => (c % 2 === 0 ? kMin : kMax),
-        (c) => (c % 3 === 0 ? -1n : kMin),
-        () => 0n,
-        () => rng.signed(p.kv_bits),
-      ];
-      const weights = patterns.map((f) => Array.from({ length: cols }, (_, c) => f(c)));
+      const weights = extremeRows(rng, p.kv_bits, cols);
       const rows = weights.length;
       const cmd: GemvCommand = { w_base: 0, a_base: 0, rows, cols, kv: true };
       const negActs = Array.from({ length: cols }, () => aMin);

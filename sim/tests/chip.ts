@@ -167,6 +167,13 @@ function hostWords(p: ChipParams, stream: bigint, bits: number): bigint[] {
   return splitWords(stream, p.host_bits, Math.ceil(bits / p.host_bits));
 }
 
+/** CMEM words a gather of the masked banks writes after a GEMV of `rows` rows: their link words, compacted. */
+function gatheredWords(p: ChipParams, rows: number, mask: bigint): number {
+  const on = Array.from({ length: p.banks }, (_, k) => ((mask >> BigInt(k)) & 1n) === 1n);
+  const words = gatherWords(p.bus, Array.from({ length: p.banks }, () => rows), on).reduce((s, w) => s + w, 0);
+  return Math.ceil((words * p.bus.link_bits) / p.host_bits);
+}
+
 /** One bank's weights (rows × cols) as its BMEM image: rows padded to whole words with random weights. */
 function bmemImage(p: ChipParams, rows: readonly (readonly bigint[])[], cols: number, r: Prng): { words: bigint[]; wpr: number } {
   const b = p.bank;
@@ -250,13 +257,7 @@ export function gemvProgram(p: ChipParams, r: Prng, opts: { rows: number; cols: 
   const gathered: { addr: number; words: number }[] = [];
   for (const mask of masks) {
     instrs.push({ op: "gather", mask, addr });
-    // Words this gather writes: the dies' link words, compacted, × link bits / word bits.
-    const perDie = Array.from({ length: p.dies }, (_, d) => {
-      let n = 0;
-      for (let k = 0; k < p.banks_per_die; k++) if ((mask >> BigInt(d * p.banks_per_die + k)) & 1n) n += Math.ceil(rows / p.bus.per_word);
-      return n;
-    });
-    const words = Math.ceil((perDie.reduce((s, n) => s + n, 0) * p.bus.link_bits) / p.host_bits);
+    const words = gatheredWords(p, rows, mask);
     gathered.push({ addr, words });
     addr += words;
   }
@@ -374,7 +375,7 @@ export function kvProgram(p: ChipParams, r: Prng): KvSetup {
   instrs.push({ op: "gemv", rows, cols, w_base: wBase, a_base: aBase, shift: r.int(2, 6) });
   const ya = xa + x.length + r.int(0, 2);
   instrs.push({ op: "gather", mask: (1n << BigInt(p.banks)) - 1n, addr: ya });
-  const gWords = Math.ceil((p.banks_per_die * Math.ceil(rows / p.bus.per_word) * p.bus.bcast_bits) / p.host_bits);
+  const gWords = gatheredWords(p, rows, (1n << BigInt(p.banks)) - 1n);
   instrs.push({ op: "rd_cmem", addr: ya, n: gWords });
   // The gathered vector (whole words) to CRAM, then y + y on the ALU.
   const n1 = Math.min(gWords, p.cram_depth - 1, Math.floor(p.ctrl.maxLen / p.host_elems));
@@ -470,11 +471,6 @@ export function attnProgram(p: ChipParams, r: Prng): AttnSetup {
   data.push(...x);
   instrs.push({ op: "bcast", addr: xa, n: x.length, bram: 0 });
   const ya = xa + x.length + 1;
-  const gathered = (rows: number, m: bigint): number => {
-    const on = Array.from({ length: p.banks }, (_, k) => ((m >> BigInt(k)) & 1n) === 1n);
-    const words = gatherWords(p.bus, Array.from({ length: p.banks }, () => rows), on).reduce((s, w) => s + w, 0);
-    return Math.ceil((words * p.bus.link_bits) / p.host_bits);
-  };
   // Scores: K rows · x on the masked banks; gathered in two parts (some banks, then the rest).
   at.gemv.push(instrs.length);
   instrs.push({ op: "gemv", rows: rowsK, cols: colsK, w_base: 0, a_base: 0, shift: r.int(0, 6), kv: 1, mask });
@@ -482,14 +478,14 @@ export function attnProgram(p: ChipParams, r: Prng): AttnSetup {
   for (const m of part === mask ? [mask] : [mask & ~part, part]) {
     at.gather.push(instrs.length);
     instrs.push({ op: "gather", mask: m, addr: ya });
-    instrs.push({ op: "rd_cmem", addr: ya, n: gathered(rowsK, m) });
+    instrs.push({ op: "rd_cmem", addr: ya, n: gatheredWords(p, rowsK, m) });
   }
   // V^T rows · x on the masked banks (the appended columns among them), at the rows' pitch.
   at.gemv.push(instrs.length);
   instrs.push({ op: "gemv", rows: rowsV, cols: colsV, w_base: vBase, a_base: 0, shift: r.int(0, 6), kv: 1, mask, pitch: wprV });
   at.gather.push(instrs.length);
   instrs.push({ op: "gather", mask, addr: ya });
-  instrs.push({ op: "rd_cmem", addr: ya, n: gathered(rowsV, mask) });
+  instrs.push({ op: "rd_cmem", addr: ya, n: gatheredWords(p, rowsV, mask) });
   // V^T rows · x on one bank (of a die other than die 0 when there are several).
   const one = someBanks(p, r, true);
   if (!banks.includes(Number(one.toString(2).length - 1))) {
@@ -504,7 +500,7 @@ export function attnProgram(p: ChipParams, r: Prng): AttnSetup {
   instrs.push({ op: "gemv", rows: rowsV, cols: r.int(1, colsV), w_base: vBase, a_base: 0, shift: r.int(0, 6), kv: 1, mask: one, pitch: wprV });
   at.gather.push(instrs.length);
   instrs.push({ op: "gather", mask: one, addr: ya });
-  instrs.push({ op: "rd_cmem", addr: ya, n: gathered(rowsV, one) });
+  instrs.push({ op: "rd_cmem", addr: ya, n: gatheredWords(p, rowsV, one) });
   // A weight gemv on every bank after the kv ones (the mode switches back).
   instrs.push({ op: "gemv", rows: 0, cols: 0, w_base: 0, a_base: 0, shift: 0 });
   instrs.push({ op: "st_vt", bank: 0, addr: 0, stride: 0, field: 0, n: 0, src: 0 });
