@@ -30,6 +30,18 @@
 //   ceil(cols / kv_per_word) ≥ ceil(cols / lanes) ≥ ceil(cols / mac_lanes)). The next command is
 //   accepted in the cycle of the last BMEM read, in either mode.
 //
+//   GEMM of `rows` x `cols` against B activation vectors (bankGemvCycles(d, rows, cols, { batch: B });
+//   the bank's cmd_batch = B, prefill's batch tiling, seed 3.2.2): each beat's weights are read once
+//   and issued B times, one vector per cycle, into B accumulators,
+//     memory  = rows x words_per_row          the weights are read once for the whole tile
+//     compute = B x rows x ceil(cols / lanes) lanes = the multipliers built, min(mac_lanes, weights
+//                                             per word): the RTL does not spread a tile over lanes
+//                                             the bank memory cannot feed (prefill.ts counts
+//                                             mac_lanes; the two agree when mac_lanes ≤ weights per word)
+//     stream  = max(memory, compute, rows)    = B x rows x max(1, ceil(cols / lanes))
+//     cycles  = stream + latency              the same latency; results come out row-major
+//                                             (row r for vectors 0 .. B-1, one per cycle)
+//
 // The latency, counted from the edge that accepts the command to the edge that accepts the last
 // result: 1 cycle from the command to the first BMEM/BRAM read, 1 product register, ceil(log2 lanes)
 // adder-tree registers, 1 accumulator/output register. The stream term counts the last beat's
@@ -91,7 +103,10 @@ export interface GemvCycles {
   rows: number;
   cols: number;
   words_per_row: number;
+  /** Beats of one row against one vector. */
   beats_per_row: number;
+  /** Activation vectors (1: a GEMV). */
+  batch: number;
   /** Cycles the bank memory port needs: bytes read / bank bytes per cycle. */
   memory: number;
   /** Cycles the MAC lanes need. */
@@ -108,6 +123,13 @@ export interface GemvCycles {
 export interface GemvOptions {
   /** KV mode (the bank's cmd_kv = 1): rows of kv_bits fields instead of weight_bits. */
   kv?: boolean;
+  /** GEMM (the bank's cmd_batch): activation vectors against the same rows; 1 or left out: a GEMV. Weight mode only. */
+  batch?: number;
+}
+
+/** Activation vectors of a command: at least 1, and 1 in KV mode (the bank has no KV GEMM). */
+export function gemmBatch(opts: GemvOptions): number {
+  return opts.kv ? 1 : Math.max(1, opts.batch ?? 1);
 }
 
 /**
@@ -123,7 +145,9 @@ export function bankGemvCycles(d: Derived, rows: number, cols: number, opts: Gem
   const fieldBits = opts.kv ? g.kv_bits : g.weight_bits;
   const rowBytes = bankReadBytes(d, cols * fieldBits);
   const memory = (rows * rowBytes) / r.bank_bytes;
-  const compute = (rows * Math.ceil(cols / r.bank_macs) * r.bank_macs) / r.bank_macs;
+  const batch = gemmBatch(opts);
+  const compute =
+    batch === 1 ? (rows * Math.ceil(cols / r.bank_macs) * r.bank_macs) / r.bank_macs : batch * rows * Math.ceil(cols / g.lanes);
   // The RTL issues at least one (masked) beat per row, also when cols = 0.
   const stream = Math.max(memory, compute, rows);
   const latency = rows === 0 ? 0 : g.gemv_latency;
@@ -131,7 +155,8 @@ export function bankGemvCycles(d: Derived, rows: number, cols: number, opts: Gem
     rows,
     cols,
     words_per_row: rowBytes / r.bank_bytes,
-    beats_per_row: rows === 0 ? 0 : stream / rows,
+    beats_per_row: rows === 0 ? 0 : stream / rows / batch,
+    batch,
     memory,
     compute,
     stream,
@@ -148,12 +173,14 @@ export interface GemvArrival {
   cols: number;
   /** KV mode (cmd_kv = 1). */
   kv?: boolean;
+  /** GEMM vectors (cmd_batch). */
+  batch?: number;
 }
 
 export interface GemvTiming {
   /** Edge at which the bank accepts the command. */
   accept: number;
-  /** Edge at which each row's result is accepted (res_ready always high). */
+  /** Edge at which each result is accepted (res_ready always high), in delivery order (a GEMM: row-major). */
   results: number[];
   /** Edge of the last result, or of the accept when rows = 0. */
   done: number;
@@ -164,15 +191,21 @@ export interface GemvTiming {
  * When a bank accepts a queue of GEMV commands and delivers each row, with res_ready always high.
  * A command is accepted once it is presented and the previous one has issued its last beat (in that
  * beat's cycle), and at least one cycle after the previous accept; row r's result comes
- * (r + 1) x beats_per_row + latency edges after the accept.
+ * (r + 1) x beats_per_row + latency edges after the accept. A GEMM of B vectors issues row r's last
+ * beat for vector t in slot (r x beats_per_row + beats_per_row - 1) x B + t: its result comes
+ * that + 1 + latency edges after the accept.
  */
 export function bankGemvSchedule(d: Derived, arrivals: readonly GemvArrival[]): GemvTiming[] {
   const out: GemvTiming[] = [];
   let free = -Infinity;
   for (const a of arrivals) {
-    const cycles = bankGemvCycles(d, a.rows, a.cols, { kv: a.kv ?? false });
+    const cycles = bankGemvCycles(d, a.rows, a.cols, { kv: a.kv ?? false, batch: a.batch ?? 1 });
     const accept = Math.max(a.at, free);
-    const results = Array.from({ length: a.rows }, (_, r) => accept + (r + 1) * cycles.beats_per_row + cycles.latency);
+    const b = cycles.batch;
+    const results = Array.from(
+      { length: a.rows * b },
+      (_, i) => accept + (Math.floor(i / b) * cycles.beats_per_row + cycles.beats_per_row - 1) * b + (i % b) + 1 + cycles.latency,
+    );
     out.push({ accept, results, done: results.length > 0 ? results[results.length - 1]! : accept, cycles });
     free = accept + Math.max(1, cycles.stream);
   }

@@ -19,6 +19,7 @@ export function bankModule(p: BankParams): RtlModule {
       bmem_depth: p.bmem_depth,
       bram_slices: p.bram_slices,
       bram_depth: p.bram_depth,
+      batch: p.batch,
     }),
     [`${p.name}_dpram`, `${p.name}_dpram_be`, `${p.name}_mac_array`],
   );

@@ -13,6 +13,7 @@ export function macArrayModule(p: BankParams): RtlModule {
       weight_bits: p.mul_bits,
       act_bits: p.act_bits,
       acc_bits: p.acc_bits,
+      batch: p.batch,
     }),
   );
 }

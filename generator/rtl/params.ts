@@ -54,6 +54,10 @@ export interface BankParams {
   max_cols: number;
   /** GEMV pipeline latency in cycles (see generator/model/cycles.ts). */
   gemv_latency: number;
+  /** Most activation vectors of a GEMM (workload.prefill_batch): the MAC array's accumulators. */
+  batch: number;
+  /** Width of cmd_batch: holds 0 .. batch. */
+  batch_bits: number;
 }
 
 /** ceil(log2(n)) for n ≥ 1, as Verilog's $clog2 (one definition, in the controller's cycle model). */
@@ -115,5 +119,7 @@ export function bankParams(loaded: LoadedSpec): BankParams {
     cols_bits: clog2(max_cols + 1),
     max_cols,
     gemv_latency: g.gemv_latency,
+    batch: derived.prefill_batch,
+    batch_bits: clog2(derived.prefill_batch + 1),
   };
 }

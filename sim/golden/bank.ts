@@ -1,7 +1,8 @@
 // Golden model of <name>_bank's GEMV, bit-exact: BMEM/BRAM layout, the sequencer's beat order and
 // read edges, masking of padding, the MAC array's wrap-around, and read-during-write (read-first).
 // Both modes: weight rows (weight_bits fields) and, with `kv`, KV rows (kv_bits fields; a beat
-// wider than a BMEM word reads its words at consecutive edges).
+// wider than a BMEM word reads its words at consecutive edges), and the GEMM (`batch` activation
+// vectors against the same rows: each beat's weights read once and issued once per vector).
 import type { BankParams } from "../../generator/rtl/params.js";
 import { DpramModel } from "./dpram.js";
 import { macDot, packFields, signedField, type Beat, type Dot } from "./mac.js";
@@ -17,6 +18,15 @@ export interface GemvCommand {
   kv?: boolean;
   /** BMEM words from one row's start to the next (cmd_pitch); 0 or left out: packed rows. */
   pitch?: number;
+  /** GEMM (cmd_batch): activation vectors; 1 or left out: a GEMV. Weight mode only (taken as 1 with `kv`). */
+  batch?: number;
+  /** GEMM (cmd_a_stride): BRAM words from one vector's start to the next. */
+  a_stride?: number;
+}
+
+/** Activation vectors of a command: cmd_batch, 0 taken as 1, and 1 in KV mode (as the RTL does). */
+export function batchOf(cmd: GemvCommand): number {
+  return cmd.kv ? 1 : Math.max(1, cmd.batch ?? 1);
 }
 
 /** A bank's two memories, as golden models. */
@@ -65,6 +75,10 @@ export interface BeatRead {
   bram_addr: number;
   /** MAC beat (slice) within the BRAM word. */
   bram_slice: number;
+  /** GEMM: the activation vector of this issue (0 for a GEMV). */
+  tok: number;
+  /** Read slot of the BMEM word(s) the beat uses: its own slot, or for a GEMM's vectors after the first, the first vector's (the word is held). */
+  bmem_slot: number;
   /** Columns of this beat that take part (the rest is masked). */
   valid_lanes: number;
   /** Read cycle of the beat's first BMEM word, counted from 0 for the command's first read. */
@@ -75,7 +89,8 @@ export interface BeatRead {
  * The beats of a GEMV in issue order. The command's BMEM reads are one per cycle: read slot s is
  * at edge accept + 1 + s when nothing stalls. A beat reads its BMEM words at slots slot ..
  * slot + bmem_words - 1 and its BRAM word with the last of them. In weight mode (and in KV mode
- * when a beat fits in a word) slot = the beat's index.
+ * when a beat fits in a word) slot = the beat's index. A GEMM issues each beat once per vector
+ * (tok 0 .. batch - 1, a slot each); only tok 0 reads BMEM, the others use that word (bmem_slot).
  */
 export function gemvBeats(p: BankParams, cmd: GemvCommand): BeatRead[] {
   const kv = cmd.kv ?? false;
@@ -93,18 +108,23 @@ export function gemvBeats(p: BankParams, cmd: GemvCommand): BeatRead[] {
       const valid_lanes = Math.max(0, Math.min(p.lanes, cmd.cols - beat * p.lanes));
       // A multi-word beat reads only the words that hold its columns (at least one).
       const bmem_words = wordsPerBeat === 1 ? 1 : Math.max(1, Math.ceil(valid_lanes / fpw));
-      out.push({
-        row,
-        beat,
-        bmem_addr: w,
-        bmem_words,
-        sub,
-        bram_addr: cmd.a_base + Math.floor(beat / p.bram_slices),
-        bram_slice: beat % p.bram_slices,
-        valid_lanes,
-        slot,
-      });
-      slot += bmem_words;
+      const bmem_slot = slot;
+      for (let tok = 0; tok < batchOf(cmd); tok++) {
+        out.push({
+          row,
+          beat,
+          bmem_addr: w,
+          bmem_words,
+          sub,
+          bram_addr: cmd.a_base + tok * (cmd.a_stride ?? 0) + Math.floor(beat / p.bram_slices),
+          bram_slice: beat % p.bram_slices,
+          tok,
+          bmem_slot,
+          valid_lanes,
+          slot,
+        });
+        slot += bmem_words;
+      }
       // The next beat moves to a new word after the word's last beat and after a row's last beat.
       if (wordsPerBeat > 1) w += bmem_words;
       else if (beat === beats - 1 || sub === perWord - 1) w++;
@@ -113,24 +133,26 @@ export function gemvBeats(p: BankParams, cmd: GemvCommand): BeatRead[] {
   return out;
 }
 
-/** BMEM reads (cycles with a beat's word read) of a GEMV: the stream term of its cycles. */
+/** Sequencer cycles of a GEMV (a BMEM word read, or a GEMM's held word issued again): the stream term of its cycles. */
 export function gemvReadSlots(p: BankParams, cmd: GemvCommand): number {
   return gemvBeats(p, cmd).reduce((n, b) => n + b.bmem_words, 0);
 }
 
 /**
- * The GEMV's results. `readEdge(s)` is the edge of read slot s (accept + 1 + s when nothing
- * stalls; see gemvBeats); each read sees the memories as the read-first rule says. Throws when a
- * lane that takes part reads a word never written (the RTL would use uninitialised state).
+ * The GEMV's results, in the order the bank delivers them: row by row (a GEMM: row 0 for vectors
+ * 0 .. batch - 1, then row 1, ...). `readEdge(s)` is the edge of read slot s (accept + 1 + s when
+ * nothing stalls; see gemvBeats); each read sees the memories as the read-first rule says. Throws
+ * when a lane that takes part reads a word never written (the RTL would use uninitialised state).
  */
 export function bankGemv(p: BankParams, mem: BankMemories, cmd: GemvCommand, readEdge: (slot: number) => number): Dot[] {
   const kv = cmd.kv ?? false;
   const bits = kv ? p.kv_bits : p.weight_bits;
   const fpw = fieldsPerWord(p, kv);
-  const rows: Beat[][] = Array.from({ length: cmd.rows }, () => []);
+  const batch = batchOf(cmd);
+  const rows: Beat[][] = Array.from({ length: cmd.rows * batch }, () => []);
   for (const b of gemvBeats(p, cmd)) {
     const mask = Array.from({ length: p.lanes }, (_, i) => i < b.valid_lanes);
-    const words = Array.from({ length: b.bmem_words }, (_, k) => mem.bmem.readAt(readEdge(b.slot + k), b.bmem_addr + k));
+    const words = Array.from({ length: b.bmem_words }, (_, k) => mem.bmem.readAt(readEdge(b.bmem_slot + k), b.bmem_addr + k));
     const acts = mem.bram.readAt(readEdge(b.slot + b.bmem_words - 1), b.bram_addr);
     const weights: bigint[] = [];
     for (let i = 0; i < p.lanes; i++) {
@@ -146,7 +168,7 @@ export function bankGemv(p: BankParams, mem: BankMemories, cmd: GemvCommand, rea
     if (b.valid_lanes > 0 && acts === undefined) {
       throw new Error(`golden bank: row ${b.row} beat ${b.beat} reads BRAM word ${b.bram_addr}, never written`);
     }
-    rows[b.row]!.push({
+    rows[b.row * batch + b.tok]!.push({
       weights,
       activations: Array.from({ length: p.lanes }, (_, i) => (acts === undefined ? 0n : signedField(acts, b.bram_slice * p.lanes + i, p.act_bits))),
       mask,

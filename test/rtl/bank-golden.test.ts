@@ -91,6 +91,53 @@ describe("golden bank GEMV", () => {
   });
 });
 
+describe("golden bank GEMM (cmd_batch: prefill's tiles)", () => {
+  it("beats: each beat issued once per vector, BMEM read in the first, BRAM a stride further for each vector", () => {
+    const p = bankParams(tiny); // 8 lanes, one beat per 32-bit word, one beat per 64-bit BRAM word
+    // 2 rows × 10 columns (2 beats: 8 + 2 lanes) against 3 vectors 5 BRAM words apart from word 1.
+    const beats = gemvBeats(p, { w_base: 4, a_base: 1, rows: 2, cols: 10, batch: 3, a_stride: 5 });
+    expect(beats.map((b) => [b.row, b.beat, b.tok, b.bmem_addr, b.bmem_slot, b.slot, b.bram_addr, b.bram_slice, b.valid_lanes])).toEqual([
+      [0, 0, 0, 4, 0, 0, 1, 0, 8],
+      [0, 0, 1, 4, 0, 1, 6, 0, 8],
+      [0, 0, 2, 4, 0, 2, 11, 0, 8],
+      [0, 1, 0, 5, 3, 3, 2, 0, 2],
+      [0, 1, 1, 5, 3, 4, 7, 0, 2],
+      [0, 1, 2, 5, 3, 5, 12, 0, 2],
+      [1, 0, 0, 6, 6, 6, 1, 0, 8],
+      [1, 0, 1, 6, 6, 7, 6, 0, 8],
+      [1, 0, 2, 6, 6, 8, 11, 0, 8],
+      [1, 1, 0, 7, 9, 9, 2, 0, 2],
+      [1, 1, 1, 7, 9, 10, 7, 0, 2],
+      [1, 1, 2, 7, 9, 11, 12, 0, 2],
+    ]);
+    expect(gemvReadSlots(p, { w_base: 0, a_base: 0, rows: 2, cols: 10, batch: 3, a_stride: 5 })).toBe(12);
+    // KV mode has no GEMM: batch is taken as 1.
+    expect(gemvBeats(p, { w_base: 0, a_base: 0, rows: 2, cols: 10, kv: true, batch: 3, a_stride: 5 }).every((b) => b.tok === 0)).toBe(true);
+  });
+
+  it("results are row-major and equal the plain products, by hand: weights 1 and -1 against vectors of 1, 2, 3", () => {
+    const p = bankParams(tiny);
+    const mem = bankMemories(p);
+    // Row 0: ten weights 1; row 1: ten weights -1. Vector t: ten activations t + 1.
+    [1n, -1n].forEach((w, r) => packWeightRow(p, Array(10).fill(w), () => 7n).forEach((x, k) => mem.bmem.preload(r * 2 + k, x)));
+    [1n, 2n, 3n].forEach((a, t) => packActivations(p, Array(10).fill(a), () => -5n).forEach((x, k) => mem.bram.preload(t * 2 + k, x)));
+    const dots = bankGemv(p, mem, { w_base: 0, a_base: 0, rows: 2, cols: 10, batch: 3, a_stride: 2 }, (s) => 1 + s);
+    expect(dots.map((d) => d.value)).toEqual([10n, 20n, 30n, -10n, -20n, -30n]);
+  });
+
+  it("cycles: B × rows × beats + latency; result (r, t) at ((r + 1) × beats − 1) × B + t + 1 + latency", () => {
+    // tiny: 8 lanes, latency 3 + log2 8 = 6. 2 rows × 10 columns = 2 beats a row; B = 3.
+    const c = bankGemvCycles(tiny.derived, 2, 10, { batch: 3 });
+    expect(c).toMatchObject({ memory: 4, compute: 12, stream: 12, latency: 6, total: 18, batch: 3, beats_per_row: 2 });
+    const [t] = bankGemvSchedule(tiny.derived, [{ at: 0, rows: 2, cols: 10, batch: 3 }]);
+    // Row 0's last beat issues in slots 3, 4, 5 (vectors 0, 1, 2); row 1's in slots 9, 10, 11.
+    expect(t!.results).toEqual([3 + 7, 4 + 7, 5 + 7, 9 + 7, 10 + 7, 11 + 7]);
+    // batch 1 is the GEMV, and KV mode ignores batch.
+    expect(bankGemvCycles(tiny.derived, 2, 10, { batch: 1 })).toEqual(bankGemvCycles(tiny.derived, 2, 10));
+    expect(bankGemvCycles(tiny.derived, 2, 10, { kv: true, batch: 3 }).total).toBe(bankGemvCycles(tiny.derived, 2, 10, { kv: true }).total);
+  });
+});
+
 describe("cycle model of a bank GEMV", () => {
   it("tiny: 16 × 1024 is 16 × 128 words + latency 3 + log2(8) = 2054 cycles, 99.7 % of the roofline", () => {
     const c = bankGemvCycles(tiny.derived, 16, 1024);

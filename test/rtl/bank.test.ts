@@ -37,6 +37,7 @@ const PARAMETER_SETS: { label: string; load: () => LoadedSpec }[] = [
       variant("specs/tiny.json", "tiny_l4", (s) => {
         s.chip.bank.mac_lanes = 4;
         s.numerics.accumulator_bits = 10;
+        s.workload.prefill_batch = 3; // GEMM: 3 accumulators (not a power of 2)
       }),
   },
   {
@@ -50,6 +51,7 @@ const PARAMETER_SETS: { label: string; load: () => LoadedSpec }[] = [
         s.numerics.activation_bits = 4;
         s.numerics.kv_bits = 16;
         s.numerics.accumulator_bits = 32;
+        s.workload.prefill_batch = 8;
       }),
   },
   {
@@ -102,6 +104,7 @@ describe.skipIf(!have)("generated RTL is lint-clean (verilator --lint-only -Wall
     // KV_BITS = 12 on 4-bit weights, 48-bit words: a multiple of both; 6 lanes × 12 bits = 72 bits vs a 48-bit word.
     expect(await userErrors(set(set(set(bank, "KV_BITS", 12), "READ_BITS", 48), "LANES", 6))).toEqual(["LANES * KV_BITS and READ_BITS must divide one another"]);
     expect(await userErrors(set(set(bank, "KV_BITS", 16), "WEIGHT_BITS", 32))).toContain("KV_BITS must be a multiple of WEIGHT_BITS");
+    expect(await userErrors(set(bank, "BATCH", 0))).toContain("BATCH must be at least 1");
     expect(await userErrors(bank)).toEqual([]);
   }, 60_000);
 
