@@ -20,6 +20,8 @@
 //   gemv         2 (+ the wait for the banks)                    decode, command issue; the banks then
 //                                                                run bankGemvCycles(rows, cols).total
 //                                                                cycles while the sequencer goes on
+//                                                                (a GEMM: bankGemvCycles(rows, cols,
+//                                                                { batch }), rows × batch results)
 //   gather       gatherCycles(words) + 2 + drain                 decode; converter register; drain = 0
 //                                                                when gather beats and CMEM words are
 //                                                                equal (see gatherInstrCycles)
@@ -40,8 +42,8 @@ import { CTRL_OPCODES } from "../rtl/ctrl_valu.js";
 import { BROADCAST_FANOUT_LATENCY, GATHER_COMMAND_LATENCY } from "../rtl/interconnect.js";
 import type { Derived } from "../spec/derive.js";
 import { bmemLoadCycles, broadcastCycles, gatherCycles, gatherWords } from "./cycles-bus.js";
+import { bankGemvCycles, gemmBatch } from "./cycles.js";
 import { CTRL_OPS, ctrlOpCycles, ctrlShape, type CtrlOp } from "./cycles-controller.js";
-import { bankGemvCycles } from "./cycles.js";
 
 /** The sequencer's fixed cycles per instruction kind (see the table above). */
 export const SEQ_OVERHEAD = {
@@ -260,10 +262,18 @@ export function cpCramCycles(n: number): InstrCycles {
   return n === 0 ? { cycles: SEQ_OVERHEAD.nop, core: 0, exact: true } : { cycles: n + SEQ_OVERHEAD.copy, core: n, exact: true };
 }
 
-/** gemv with the banks idle: the sequencer's 2 cycles; `core` is the banks' GEMV, which runs on. */
-export function gemvInstrCycles(d: Derived, rows: number, cols: number, kv = false): InstrCycles {
-  const core = bankGemvCycles(d, rows, cols, { kv }).total;
+/** gemv with the banks idle: the sequencer's 2 cycles; `core` is the banks' GEMV (a GEMM with batch > 1), which runs on. */
+export function gemvInstrCycles(d: Derived, rows: number, cols: number, kv = false, batch = 1): InstrCycles {
+  const core = bankGemvCycles(d, rows, cols, { kv, batch }).total;
   return { cycles: SEQ_OVERHEAD.gemv, core, exact: true };
+}
+
+/** The gemv instruction's shape as the cycle model takes it: rows, cols, kv, GEMM vectors, and the results each bank packs. */
+export function gemvShape(instr: Extract<Instruction, { op: "gemv" }>): { rows: number; cols: number; kv: boolean; batch: number; results: number } {
+  const rows = Number(instr.rows);
+  const kv = Number(instr.kv ?? 0) === 1;
+  const batch = gemmBatch({ kv, batch: Number(instr.batch ?? 1) });
+  return { rows, cols: Number(instr.cols), kv, batch, results: rows * batch };
 }
 
 /**
@@ -336,7 +346,10 @@ export function instructionCycles(p: ChipParams, d: Derived, instr: Instruction,
     case "bcast":
       return bcastCycles(p, n(instr.n));
     case "gemv":
-      return gemvInstrCycles(d, n(instr.rows), n(instr.cols), n(instr.kv ?? 0) === 1);
+    {
+      const g = gemvShape(instr);
+      return gemvInstrCycles(d, g.rows, g.cols, g.kv, g.batch);
+    }
     case "gather": {
       const m = BigInt(instr.mask);
       return gatherInstrCycles(p, gatherRows, Array.from({ length: p.banks }, (_, k) => ((m >> BigInt(k)) & 1n) === 1n));
@@ -365,8 +378,9 @@ export function programCycles(p: ChipParams, d: Derived, program: readonly Instr
   return program.map((instr) => {
     let c: InstrCycles;
     if (instr.op === "gemv") {
-      rows = Number(instr.rows);
-      const g = gemvInstrCycles(d, rows, Number(instr.cols), Number(instr.kv ?? 0) === 1);
+      const shape = gemvShape(instr);
+      rows = shape.results;
+      const g = gemvInstrCycles(d, shape.rows, shape.cols, shape.kv, shape.batch);
       const start = Math.max(t + 1, idleEdge);
       idleEdge = start + g.core + 1;
       c = { cycles: start + 1 - t, core: g.core, exact: g.exact, wait: start - (t + 1) };

@@ -16,12 +16,15 @@
 //                                                         from BRAM word `bram` of every bank (bank = 0) or
 //                                                         of bank `bank` - 1 only
 //   6   gemv     rows, cols, w_base, a_base, shift,       the banks in `mask` (bit k: bank k): rows dot
-//                kv, mask, pitch                          products of cols columns (see {name}_bank) of
+//                kv, mask, pitch, batch, a_stride         products of cols columns (see {name}_bank) of
 //                                                         weight_bits fields (kv = 0) or kv_bits fields
 //                                                         (kv = 1: K rows, V^T rows), row r from BMEM word
 //                                                         w_base + r × pitch (pitch 0: packed rows);
 //                                                         results requantised by `shift` into those
-//                                                         banks' packers
+//                                                         banks' packers. batch = B > 1 (kv = 0): a GEMM,
+//                                                         the rows against B vectors, vector t from BRAM
+//                                                         word a_base + t × a_stride; rows × B results a
+//                                                         bank, row-major (row r for vectors 0 .. B-1)
 //   7   gather   mask, addr                               the masked banks' packed results into CMEM[addr ..]
 //   8   vop      alu, len, a, b, y, shift, mult, pos        vector ALU op `alu` ({name}_ctrl_valu opcodes) on
 //                                                         len elements of CMEM[a ..] (and CRAM[b ..] for
@@ -72,7 +75,7 @@ export const INSTRUCTION_FIELDS = {
   rd_cmem: ["addr", "n"],
   ld_bmem: ["bank", "addr", "n"],
   bcast: ["addr", "n", "bram", "bank"],
-  gemv: ["rows", "cols", "w_base", "a_base", "shift", "kv", "mask", "pitch"],
+  gemv: ["rows", "cols", "w_base", "a_base", "shift", "kv", "mask", "pitch", "batch", "a_stride"],
   gather: ["mask", "addr"],
   vop: ["alu", "len", "a", "b", "y", "shift", "mult", "pos"],
   st_bmem: ["bank", "addr", "n", "src"],
@@ -82,10 +85,13 @@ export const INSTRUCTION_FIELDS = {
 
 export type FieldOf<O extends Opcode> = (typeof INSTRUCTION_FIELDS)[O][number];
 
-/** Fields a program may leave out: bcast's bank (0 = every bank), gemv's kv (0 = weights), mask (every bank) and pitch (0 = packed rows). */
+/**
+ * Fields a program may leave out: bcast's bank (0 = every bank), gemv's kv (0 = weights), mask
+ * (every bank), pitch (0 = packed rows), batch (1: a GEMV) and a_stride (0).
+ */
 interface OptionalFields {
   bcast: "bank";
-  gemv: "kv" | "mask" | "pitch";
+  gemv: "kv" | "mask" | "pitch" | "batch" | "a_stride";
 }
 type OptionalOf<O extends Opcode> = O extends keyof OptionalFields ? OptionalFields[O] : never;
 
@@ -185,6 +191,8 @@ function fieldWidths(p: Omit<ChipParams, "cmd_bits" | "layout">): Record<Opcode,
       kv: [1, "0: weight_bits fields; 1: kv_bits fields (K and V^T rows)"],
       mask: [p.banks, "banks that run it (bit k: bank k)"],
       pitch: [b.bmem_addr_bits, "BMEM words from row to row (0: packed rows)"],
+      batch: [b.batch_bits, `GEMM vectors (at most ${b.batch}; 0 or 1: a GEMV; kv = 1: taken as 1); rows × batch at most ${ic.max_count}`],
+      a_stride: [b.bram_addr_bits, "BRAM words from one GEMM vector to the next"],
     },
     gather: { mask: [p.banks, "banks to drain (bit k: bank k)"], addr: [p.cmem_aw, "first CMEM word"] },
     vop: {

@@ -29,7 +29,7 @@
 // for every component but where a component's max(memory, compute) switches sides between the
 // layers' GEMVs and the LM head.
 import { tally, type InstrTag, type Program } from "../../generator/compiler/index.js";
-import { instructionCycles } from "../../generator/model/cycles-chip.js";
+import { gemvShape, instructionCycles } from "../../generator/model/cycles-chip.js";
 import { decodeTime, decodeWork, type DecodeTime } from "../../generator/model/decode.js";
 import { cycleRates } from "../../generator/model/rates.js";
 import type { ChipParams } from "../../generator/rtl/chip.js";
@@ -125,7 +125,7 @@ export function bankWaitsToGemv(p: ChipParams, d: Derived, prog: Program, perIns
       out[lastGemv] = out[lastGemv]! + wait;
     }
     if (instr.op === "gemv") {
-      rows = Number(instr.rows);
+      rows = gemvShape(instr).results;
       lastGemv = i;
     }
   });

@@ -139,23 +139,25 @@ export class ChipModel {
    * One bank's GEMV results (accumulator values, wrapped), from its memories as they are now: rows
    * of weight_bits fields, or of kv_bits fields when `kv`.
    */
-  bankGemv(bank: number, rows: number, cols: number, wBase: number, aBase: number, kv = false, pitch = 0): bigint[] {
+  bankGemv(bank: number, rows: number, cols: number, wBase: number, aBase: number, kv = false, pitch = 0, batch = 1, aStride = 0): bigint[] {
     const b = this.p.bank;
     const perWord = kv ? b.kv_per_word : b.weights_per_word;
     const bits = kv ? b.kv_bits : b.weight_bits;
     const wpr = pitch > 0 ? pitch : Math.ceil(cols / perWord);
     const perBram = b.bram_slices * b.lanes;
-    const acts = Array.from({ length: cols }, (_, c) =>
-      signedField(defined(this.bram[bank]!.get(aBase + Math.floor(c / perBram)), `BRAM ${bank}`), c % perBram, b.act_bits),
+    // A GEMM (batch > 1, weight rows only): vector t from BRAM word aBase + t × aStride; results row-major.
+    const vectors = kv ? 1 : Math.max(1, batch);
+    const acts = Array.from({ length: vectors }, (_, t) =>
+      Array.from({ length: cols }, (_, c) =>
+        signedField(defined(this.bram[bank]!.get(aBase + t * aStride + Math.floor(c / perBram)), `BRAM ${bank}`), c % perBram, b.act_bits),
+      ),
     );
     return Array.from({ length: rows }, (_, r) => {
-      let acc = 0n;
-      for (let c = 0; c < cols; c++) {
-        const word = defined(this.bmem[bank]!.get(wBase + r * wpr + Math.floor(c / perWord)), `BMEM ${bank}`);
-        acc += signedField(word, c % perWord, bits) * acts[c]!;
-      }
-      return wrap(acc, b.acc_bits).value;
-    });
+      const weights = Array.from({ length: cols }, (_, c) =>
+        signedField(defined(this.bmem[bank]!.get(wBase + r * wpr + Math.floor(c / perWord)), `BMEM ${bank}`), c % perWord, bits),
+      );
+      return acts.map((a) => wrap(weights.reduce((acc, w, c) => acc + w * a[c]!, 0n), b.acc_bits).value);
+    }).flat();
   }
 
   /** The vector ALU's result for `alu` on a (and b), as A-bit codes (sum and max saturated to A bits). */
@@ -257,17 +259,19 @@ export class ChipModel {
         const kv = n(instr.kv ?? 0) === 1;
         const wpr = n(instr.pitch ?? 0) || Math.ceil(n(instr.cols) / (kv ? p.bank.kv_per_word : p.bank.weights_per_word));
         const perBram = p.bank.bram_slices * p.bank.lanes;
+        const vectors = kv ? 1 : Math.max(1, n(instr.batch ?? 1));
+        const aStride = n(instr.a_stride ?? 0);
         this.running =
           rows === 0
             ? null
             : {
                 mask: on,
                 bmem: [n(instr.w_base), n(instr.w_base) + rows * Math.max(1, wpr) - 1],
-                bram: [n(instr.a_base), n(instr.a_base) + Math.max(1, Math.ceil(n(instr.cols) / perBram)) - 1],
+                bram: [n(instr.a_base), n(instr.a_base) + (vectors - 1) * aStride + Math.max(1, Math.ceil(n(instr.cols) / perBram)) - 1],
               };
         for (let bank = 0; bank < p.banks; bank++) {
           if (((on >> BigInt(bank)) & 1n) === 0n) continue;
-          const results = this.bankGemv(bank, rows, n(instr.cols), n(instr.w_base), n(instr.a_base), n(instr.kv ?? 0) === 1, n(instr.pitch ?? 0));
+          const results = this.bankGemv(bank, rows, n(instr.cols), n(instr.w_base), n(instr.a_base), kv, n(instr.pitch ?? 0), vectors, aStride);
           // A GEMV of 0 rows leaves nothing in the packer.
           if (rows > 0) {
             this.pending[bank]!.push(results);

@@ -268,6 +268,81 @@ export function gemvProgram(p: ChipParams, r: Prng, opts: { rows: number; cols: 
   return { prog: { instrs, data, stall: 0 }, rows, cols, at: { bcast: bcastAt, gemv: gemvAt, gather: gatherAt }, natural: ref, shift };
 }
 
+export interface GemmSetup {
+  prog: ChipProgram;
+  rows: number;
+  cols: number;
+  batch: number;
+  at: { gemm: number; gather: number; gemv: number };
+  /** Plain-matrix reference of the GEMM's gathered results, element e of the gathered vector (null when the counts do not fill whole bus words). */
+  natural: bigint[] | null;
+}
+
+/**
+ * A GEMM (prefill's batch tiling): random rows in every bank, B = the banks' most vectors, each
+ * written to CMEM and broadcast to its own BRAM words a stride apart, gemv with batch and a_stride,
+ * gather, rd_cmem; then a plain GEMV (batch left out) on the same rows against vector 0, gathered.
+ */
+export function gemmProgram(p: ChipParams, r: Prng): GemmSetup {
+  const b = p.bank;
+  const batch = b.batch;
+  const pw = p.bus.per_word;
+  // Rows a bank: rows × batch results must fit a packer; whole bus words when possible.
+  const cap = Math.min(p.bus.max_count, p.bus.fifo_depth * pw);
+  let rows = Math.max(1, Math.min(8, Math.floor(cap / batch)));
+  while (rows > 1 && (rows * batch) % pw !== 0) rows--;
+  const perBram = b.lanes * b.bram_slices;
+  const cols = Math.min(b.max_cols, r.int(b.lanes + 1, 3 * perBram + 1));
+  const vecWords = Math.ceil(cols / perBram);
+  const stride = vecWords + r.int(0, 1);
+  if ((batch - 1) * stride + vecWords > b.bram_depth) throw new Error(`chip test: ${batch} vectors of ${cols} do not fit BRAM`);
+  const instrs: Instruction[] = [];
+  const data: bigint[] = [];
+  const W = Array.from({ length: p.banks }, () => Array.from({ length: rows }, () => Array.from({ length: cols }, () => r.signed(b.weight_bits))));
+  const align = p.bus.bmem_r > 1 ? 1 : p.bus.bmem_split;
+  const wBase = align * r.int(0, 2);
+  W.forEach((m, bank) => {
+    const ld = loadBank(p, bank, wBase, bmemImage(p, m, cols, r).words);
+    instrs.push(ld.instr);
+    data.push(...ld.data);
+  });
+  const X = Array.from({ length: batch }, () => Array.from({ length: cols }, () => r.signed(p.act_bits)));
+  let addr = 0;
+  X.forEach((x, t) => {
+    const words = hostWords(p, packElements(x, p.act_bits), cols * p.act_bits);
+    instrs.push({ op: "wr_cmem", addr, n: words.length });
+    data.push(...words);
+    instrs.push({ op: "bcast", addr, n: words.length, bram: t * stride });
+    addr += words.length;
+  });
+  const shift = r.int(2, 6);
+  const all = (1n << BigInt(p.banks)) - 1n;
+  const at = { gemm: instrs.length, gather: instrs.length + 1, gemv: 0 };
+  instrs.push({ op: "gemv", rows, cols, w_base: wBase, a_base: 0, shift, batch, a_stride: stride });
+  instrs.push({ op: "gather", mask: all, addr });
+  const gemmWords = gatheredWords(p, rows * batch, all);
+  at.gemv = instrs.length;
+  instrs.push({ op: "gemv", rows, cols, w_base: wBase, a_base: 0, shift });
+  instrs.push({ op: "gather", mask: all, addr: addr + gemmWords });
+  instrs.push({ op: "rd_cmem", addr, n: gemmWords + gatheredWords(p, rows, all) });
+  instrs.push({ op: "nop" });
+  // Bank k's result j = r × batch + t is row r against vector t; the gather puts it at gatherOrderRow(k, j).
+  const count = rows * batch;
+  let natural: bigint[] | null = null;
+  if (count % pw === 0) {
+    natural = Array.from({ length: count * p.banks }, () => 0n);
+    W.forEach((m, bank) => {
+      for (let j = 0; j < count; j++) {
+        const row = m[Math.floor(j / batch)]!;
+        const x = X[j % batch]!;
+        const dot = BigInt.asIntN(p.bus.acc_bits, row.reduce((sum, w, c) => sum + w * x[c]!, 0n));
+        natural![gatherOrderRow(p, count, bank, j)] = BigInt.asUintN(p.act_bits, requantise(p.bus, dot, shift));
+      }
+    });
+  }
+  return { prog: { instrs, data, stall: 0 }, rows, cols, batch, at, natural };
+}
+
 /** vop of every ALU op on random vectors (lengths a multiple of the lanes and of a CMEM word). */
 export function vopProgram(p: ChipParams, r: Prng, loaded: LoadedSpec): { prog: ChipProgram; ops: string[] } {
   const instrs: Instruction[] = [];
@@ -598,6 +673,31 @@ export const chipTests: SimTest[] = [
         detail: `${(share * 100).toFixed(1)} % of the roofline (${roof} cycles for ${setup.rows} × ${setup.cols} per bank); the whole GEMV with its bcast and gather: ${((roof / wm) * 100).toFixed(1)} %`,
       });
       return checks;
+    },
+  },
+  {
+    name: "chip/gemm",
+    description:
+      "a GEMM (gemv with batch = the banks' most vectors, vectors a_stride BRAM words apart): row-major results equal to the plain matrix products, then a GEMV on the same rows; bit-exact, every instruction's cycles as the model says",
+    async run(ctx) {
+      const p = chipParams(ctx.loaded);
+      const r = prng(ctx.seed).fork("chip/gemm");
+      const setup = gemmProgram(p, r);
+      const res = await runProgram(await built(ctx), ctx.loaded, setup.prog, ctx, "chip_gemm");
+      const extra: string[] = [];
+      if (setup.natural) {
+        const got = unpackElements(joinWords(res.expectedOut.map((o) => o.data), p.host_bits), p.act_bits, setup.natural.length).map((v) => BigInt.asUintN(p.act_bits, v));
+        if (got.some((v, i) => v !== setup.natural![i])) extra.push("golden chip's GEMM differs from the plain matrix products in gather order");
+      } else {
+        extra.push(`test: ${setup.rows} rows × ${setup.batch} vectors do not fill whole bus words; pick another spec`);
+      }
+      extra.push(...allCyclesMessages(setup.prog, res));
+      const speed = res.sim_cycles_per_s;
+      return [
+        dataCheck(`chip/gemm.data (${setup.rows} rows × ${setup.cols} cols × ${setup.batch} vectors)`, res, ctx.seed, extra),
+        cycleCheck("chip/gemm.gemm_and_gather", { ...res, measured: [res.measured[setup.at.gemm]! + res.measured[setup.at.gather]!], model: [{ ...res.model[setup.at.gemm]!, cycles: res.model[setup.at.gemm]!.cycles + res.model[setup.at.gather]!.cycles }] }, 0, speed),
+        cycleCheck("chip/gemm.gemv_after", res, setup.at.gemv, speed),
+      ];
     },
   },
   {
