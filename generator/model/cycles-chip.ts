@@ -21,7 +21,7 @@
 //                                                                run bankGemvCycles(rows, cols).total
 //                                                                cycles while the sequencer goes on
 //                                                                (a GEMM: bankGemvCycles(rows, cols,
-//                                                                { batch }), rows × batch results)
+//                                                                { batch }); a gather per vector)
 //   gather       gatherCycles(words) + 2 + drain                 decode; converter register; drain = 0
 //                                                                when gather beats and CMEM words are
 //                                                                equal (see gatherInstrCycles)
@@ -268,12 +268,13 @@ export function gemvInstrCycles(d: Derived, rows: number, cols: number, kv = fal
   return { cycles: SEQ_OVERHEAD.gemv, core, exact: true };
 }
 
-/** The gemv instruction's shape as the cycle model takes it: rows, cols, kv, GEMM vectors, and the results each bank packs. */
-export function gemvShape(instr: Extract<Instruction, { op: "gemv" }>): { rows: number; cols: number; kv: boolean; batch: number; results: number } {
-  const rows = Number(instr.rows);
+/**
+ * The gemv instruction's shape as the cycle model takes it: rows, cols, kv and GEMM vectors. A
+ * gather after it drains `rows` results a bank (a GEMM's: those of one vector).
+ */
+export function gemvShape(instr: Extract<Instruction, { op: "gemv" }>): { rows: number; cols: number; kv: boolean; batch: number } {
   const kv = Number(instr.kv ?? 0) === 1;
-  const batch = gemmBatch({ kv, batch: Number(instr.batch ?? 1) });
-  return { rows, cols: Number(instr.cols), kv, batch, results: rows * batch };
+  return { rows: Number(instr.rows), cols: Number(instr.cols), kv, batch: gemmBatch({ kv, batch: Number(instr.batch ?? 1) }) };
 }
 
 /**
@@ -379,7 +380,7 @@ export function programCycles(p: ChipParams, d: Derived, program: readonly Instr
     let c: InstrCycles;
     if (instr.op === "gemv") {
       const shape = gemvShape(instr);
-      rows = shape.results;
+      rows = shape.rows;
       const g = gemvInstrCycles(d, shape.rows, shape.cols, shape.kv, shape.batch);
       const start = Math.max(t + 1, idleEdge);
       idleEdge = start + g.core + 1;

@@ -24,8 +24,10 @@
 //                                                         banks' packers. batch = B > 1 (kv = 0): a GEMM,
 //                                                         the rows against B vectors, vector t from BRAM
 //                                                         word a_base + t × a_stride; rows × B results a
-//                                                         bank, row-major (row r for vectors 0 .. B-1)
-//   7   gather   mask, addr                               the masked banks' packed results into CMEM[addr ..]
+//                                                         bank, gathered vector by vector (gather tok)
+//   7   gather   mask, addr, tok                          the masked banks' packed results into CMEM[addr ..]
+//                                                         (a GEMM's: those of vector tok, which come
+//                                                         out as a GEMV's would; vectors in order)
 //   8   vop      alu, len, a, b, y, shift, mult, pos        vector ALU op `alu` ({name}_ctrl_valu opcodes) on
 //                                                         len elements of CMEM[a ..] (and CRAM[b ..] for
 //                                                         add, mul, rmsnorm); the result into CMEM[y ..]
@@ -76,7 +78,7 @@ export const INSTRUCTION_FIELDS = {
   ld_bmem: ["bank", "addr", "n"],
   bcast: ["addr", "n", "bram", "bank"],
   gemv: ["rows", "cols", "w_base", "a_base", "shift", "kv", "mask", "pitch", "batch", "a_stride"],
-  gather: ["mask", "addr"],
+  gather: ["mask", "addr", "tok"],
   vop: ["alu", "len", "a", "b", "y", "shift", "mult", "pos"],
   st_bmem: ["bank", "addr", "n", "src"],
   cp_cram: ["src", "dst", "n"],
@@ -87,11 +89,12 @@ export type FieldOf<O extends Opcode> = (typeof INSTRUCTION_FIELDS)[O][number];
 
 /**
  * Fields a program may leave out: bcast's bank (0 = every bank), gemv's kv (0 = weights), mask
- * (every bank), pitch (0 = packed rows), batch (1: a GEMV) and a_stride (0).
+ * (every bank), pitch (0 = packed rows), batch (1: a GEMV) and a_stride (0); gather's tok (0).
  */
 interface OptionalFields {
   bcast: "bank";
   gemv: "kv" | "mask" | "pitch" | "batch" | "a_stride";
+  gather: "tok";
 }
 type OptionalOf<O extends Opcode> = O extends keyof OptionalFields ? OptionalFields[O] : never;
 
@@ -191,10 +194,14 @@ function fieldWidths(p: Omit<ChipParams, "cmd_bits" | "layout">): Record<Opcode,
       kv: [1, "0: weight_bits fields; 1: kv_bits fields (K and V^T rows)"],
       mask: [p.banks, "banks that run it (bit k: bank k)"],
       pitch: [b.bmem_addr_bits, "BMEM words from row to row (0: packed rows)"],
-      batch: [b.batch_bits, `GEMM vectors (at most ${b.batch}; 0 or 1: a GEMV; kv = 1: taken as 1); rows × batch at most ${ic.max_count}`],
+      batch: [b.batch_bits, `GEMM vectors (at most ${b.batch}; 0 or 1: a GEMV; kv = 1: taken as 1); ceil(rows / ${ic.per_word}) × batch at most ${ic.fifo_depth} packer words`],
       a_stride: [b.bram_addr_bits, "BRAM words from one GEMM vector to the next"],
     },
-    gather: { mask: [p.banks, "banks to drain (bit k: bank k)"], addr: [p.cmem_aw, "first CMEM word"] },
+    gather: {
+      mask: [p.banks, "banks to drain (bit k: bank k)"],
+      addr: [p.cmem_aw, "first CMEM word"],
+      tok: [ic.tok_w, "the GEMM vector to drain (0 for a GEMV); a GEMM's vectors are gathered in order, each once"],
+    },
     vop: {
       alu: [OPCODE_BITS, `{name}_ctrl_valu op: ${Object.entries(CTRL_OPCODES).map(([k, v]) => `${k} ${v}`).join(", ")}`],
       len: [p.valu.len_w, "elements"],

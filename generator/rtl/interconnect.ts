@@ -49,6 +49,11 @@ export interface InterconnectParams {
   /** Most results one bank returns per GEMV or attention step. */
   max_count: number;
   count_w: number;
+  /** Most vectors of a GEMM (workload.prefill_batch): the packers' words being filled. */
+  batch: number;
+  /** Bits of cfg_batch (0 .. batch) and of a gather's vector index gc_tok. */
+  batch_w: number;
+  tok_w: number;
   /** Packed words each bank's packer holds (a power of two ≥ 2). */
   fifo_depth: number;
   /** Bits of the requantisation shift: $clog2(acc_bits). */
@@ -115,6 +120,9 @@ export function interconnectParams(loaded: LoadedSpec): InterconnectParams {
     per_word,
     max_count,
     count_w: clog2(max_count + 1),
+    batch: d.prefill_batch,
+    batch_w: clog2(d.prefill_batch + 1),
+    tok_w: d.prefill_batch > 1 ? clog2(d.prefill_batch) : 1,
     fifo_depth: Math.max(2, 2 ** clog2(words)),
     shift_w: clog2(spec.numerics.accumulator_bits),
     kv_bits: bank.kv_bits,

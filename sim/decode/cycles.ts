@@ -125,7 +125,7 @@ export function bankWaitsToGemv(p: ChipParams, d: Derived, prog: Program, perIns
       out[lastGemv] = out[lastGemv]! + wait;
     }
     if (instr.op === "gemv") {
-      rows = gemvShape(instr).results;
+      rows = gemvShape(instr).rows;
       lastGemv = i;
     }
   });

@@ -51,8 +51,13 @@ export class ChipModel {
   readonly cram: (bigint | undefined)[];
   readonly bmem: Map<number, bigint>[];
   readonly bram: Map<number, bigint>[];
-  /** Per bank: result lists (accumulator values) of GEMVs not yet gathered, oldest first. */
-  readonly pending: bigint[][][];
+  /**
+   * Per bank: the results (accumulator values) of GEMVs not yet gathered, oldest first, each as one
+   * list per vector (a GEMV: one list; a GEMM of B vectors: B lists, gathered in order).
+   */
+  readonly pending: bigint[][][][];
+  /** Per bank: the vector of its oldest pending GEMV that the next gather takes. */
+  private readonly pendingTok: number[];
   /** Requantisation shift of each pending list (the GEMV's). */
   readonly pendingShift: number[][];
   /** Words the host sent and the chip has not consumed yet. */
@@ -72,6 +77,7 @@ export class ChipModel {
     this.bram = Array.from({ length: p.banks }, () => new Map());
     this.pending = Array.from({ length: p.banks }, () => []);
     this.pendingShift = Array.from({ length: p.banks }, () => []);
+    this.pendingTok = Array.from({ length: p.banks }, () => 0);
   }
 
   /** Host data words, consumed in order by wr_cmem, wr_cram and ld_bmem. */
@@ -274,7 +280,8 @@ export class ChipModel {
           const results = this.bankGemv(bank, rows, n(instr.cols), n(instr.w_base), n(instr.a_base), kv, n(instr.pitch ?? 0), vectors, aStride);
           // A GEMV of 0 rows leaves nothing in the packer.
           if (rows > 0) {
-            this.pending[bank]!.push(results);
+            // Row-major (row r for vectors 0 .. B-1): the packer keeps each vector's results apart.
+            this.pending[bank]!.push(Array.from({ length: vectors }, (_, t) => results.filter((_, j) => j % vectors === t)));
             this.pendingShift[bank]!.push(n(instr.shift));
           }
         }
@@ -288,11 +295,23 @@ export class ChipModel {
         if (!on.includes(true)) return;
         const results: bigint[][] = Array.from({ length: p.banks }, () => []);
         let shift: number | undefined;
+        const tok = n(instr.tok ?? 0);
         on.forEach((yes, bank) => {
           if (!yes) return;
-          const r = this.pending[bank]!.shift();
-          const s = this.pendingShift[bank]!.shift();
-          if (r === undefined || s === undefined) throw new Error(`golden chip: gather of bank ${bank}, which has no results (the chip would wait for ever)`);
+          const entry = this.pending[bank]![0];
+          const s = this.pendingShift[bank]![0];
+          if (entry === undefined || s === undefined) throw new Error(`golden chip: gather of bank ${bank}, which has no results (the chip would wait for ever)`);
+          if (tok !== this.pendingTok[bank]) {
+            throw new Error(`golden chip: gather of vector ${tok} of bank ${bank}, whose next vector is ${this.pendingTok[bank]}: a GEMM's vectors are gathered in order, each once`);
+          }
+          const r = entry[tok]!;
+          if (tok === entry.length - 1) {
+            this.pending[bank]!.shift();
+            this.pendingShift[bank]!.shift();
+            this.pendingTok[bank] = 0;
+          } else {
+            this.pendingTok[bank] = tok + 1;
+          }
           if (shift !== undefined && s !== shift) throw new Error("golden chip: one gather of results with different shifts");
           shift = s;
           results[bank] = r;

@@ -23,7 +23,7 @@ import { chipParams, encodeInstruction, OPCODES, type Instruction } from "../../
 import { CTRL_OPCODES } from "../../generator/rtl/ctrl_valu.js";
 import { loadSpec } from "../../generator/spec/load.js";
 import { ChipModel, joinWords, unpackElements } from "../../sim/golden/chip.js";
-import { gemvProgram } from "../../sim/tests/chip.js";
+import { gemmProgram, gemvProgram } from "../../sim/tests/chip.js";
 import { prng } from "../../sim/prng.js";
 import { chipVariant } from "../fixtures.js";
 
@@ -230,5 +230,28 @@ describe("chip golden model", () => {
   it("refuses a gather of banks that have no results (the chip would wait for ever)", () => {
     const m = new ChipModel(chipParams(tiny));
     expect(() => m.run({ op: "gather", mask: 1n, addr: 0 })).toThrow(/no results/);
+  });
+
+  it.each([
+    ["tiny", tiny],
+    ["fpga-ice40", ice40],
+    ["variant", chipVariant()],
+  ])("%s: a GEMM's vectors gathered in order each equal the plain matrix product in natural row order; out of order is refused", (_, loaded) => {
+    const p = chipParams(loaded);
+    const setup = gemmProgram(p, prng(9));
+    const m = new ChipModel(p);
+    m.send(setup.prog.data);
+    for (const i of setup.prog.instrs) m.run(i);
+    const per = setup.natural![0]!.length / p.host_elems;
+    setup.natural!.forEach((want, t) => {
+      const words = m.hostOut.slice(t * Math.ceil(per), (t + 1) * Math.ceil(per)).map((o) => o.data);
+      expect(unpackElements(joinWords(words, p.host_bits), p.act_bits, want.length).map((v) => BigInt.asUintN(p.act_bits, v))).toEqual(want);
+    });
+    // Vector 1 before vector 0: the packer would read the wrong words.
+    const early = new ChipModel(p);
+    early.send(setup.prog.data);
+    const gemm = setup.prog.instrs.slice(0, setup.at.gemm + 1);
+    for (const i of gemm) early.run(i);
+    expect(() => early.run({ op: "gather", mask: 1n, addr: 0, tok: 1 })).toThrow(/in order/);
   });
 });
