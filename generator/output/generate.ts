@@ -1,6 +1,6 @@
 // `gen-rtl spec.json`: everything generated for a spec, as a file tree: the normalised spec, the
 // analytical model (model.json, model.txt), the Verilog (rtl/, <name>.f) and the Verilator
-// testbenches (tb/). The FPGA package joins the same tree later.
+// testbenches (tb/), and the FPGA package (fpga/, <name>_board.f, <name>.core: generator/fpga/).
 import type { LoadedSpec } from "../spec/load.js";
 import { withChipPrediction } from "../compiler/predict.js";
 import { runModel, type ModelResult } from "../model/index.js";
@@ -9,6 +9,7 @@ import { modelJson } from "../report/model-json.js";
 import { modelText } from "../report/model-text.js";
 import { rtlFiles } from "../rtl/index.js";
 import { tbFiles } from "../tb/index.js";
+import { fpgaFiles } from "../fpga/package.js";
 import type { FileTree } from "./write-tree.js";
 
 export function json(value: unknown): string {
@@ -29,6 +30,7 @@ export function generateTree(loaded: LoadedSpec): Generated {
     ["model.txt", modelText(model)],
     ...rtlFiles(loaded),
     ...tbFiles(loaded).map((t) => [t.file, t.text] as const),
+    ...fpgaFiles(loaded),
   ]);
   return { files, model };
 }

@@ -9,6 +9,8 @@ import { chipTestbench } from "./chip_tb.js";
 import { ctrlValuTestbench } from "./ctrl_valu_tb.js";
 import { ctrlParams } from "../rtl/ctrl_params.js";
 import { interconnectTestbench } from "./interconnect_tb.js";
+import { boardParams, boardSupported } from "../fpga/board.js";
+import { boardTbTop, boardTestbench } from "./board_tb.js";
 
 export function tbFiles(loaded: LoadedSpec): TbFile[] {
   return [
@@ -16,5 +18,13 @@ export function tbFiles(loaded: LoadedSpec): TbFile[] {
     interconnectTestbench(interconnectParams(loaded)),
     ctrlValuTestbench(ctrlParams(loaded)),
     chipTestbench(chipParams(loaded)),
+    ...boardTb(loaded),
   ];
+}
+
+/** The board top's testbench and its wrapper at the spec's clock and the board's baud. */
+function boardTb(loaded: LoadedSpec): TbFile[] {
+  if (!boardSupported(loaded)) return [];
+  const b = boardParams(loaded);
+  return [boardTbTop(b, b.clk_hz, b.baud), boardTestbench(b)];
 }
