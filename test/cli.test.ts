@@ -3,7 +3,7 @@
 // (one message, exit 2, no stack trace, nothing written), the output tree's atomic write and its
 // byte-for-byte determinism.
 import { execa } from "execa";
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -154,6 +154,22 @@ describe("gen-rtl <spec>", () => {
     // model.json is the model command's JSON.
     const model = await genRtl(["model", "specs/tiny.json", "--json", "--mapping", "all"]);
     expect(readFileSync(join(dir, "out1", "model.json"), "utf8")).toBe(model.stdout);
+  });
+
+  it("regenerating replaces the generated files but keeps the results other commands wrote", async () => {
+    const dir = scratch();
+    const spec = join(process.cwd(), "specs/tiny.json");
+    expect((await genRtl([spec, "--out", "out"], dir)).exitCode).toBe(0);
+    writeFileSync(join(dir, "out", "sim.json"), "{}\n");
+    mkdirSync(join(dir, "out", "synth"));
+    writeFileSync(join(dir, "out", "synth", "ice40.json"), "{}\n");
+    writeFileSync(join(dir, "out", "stale.v"), "// not generated\n");
+    expect((await genRtl([spec, "--out", "out"], dir)).exitCode).toBe(0);
+    expect(readFileSync(join(dir, "out", "sim.json"), "utf8")).toBe("{}\n");
+    expect(readFileSync(join(dir, "out", "synth", "ice40.json"), "utf8")).toBe("{}\n");
+    expect(existsSync(join(dir, "out", "stale.v"))).toBe(false);
+    expect(existsSync(join(dir, "out", "model.json"))).toBe(true);
+    expect(readdirSync(dir)).toEqual(["out"]);
   });
 
   it("--help lists the commands", async () => {

@@ -2,7 +2,7 @@
 // message on stderr and exit code 2; nothing is written unless everything succeeded.
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { UserError } from "../errors.js";
 import { runModel } from "../model/index.js";
 import { generateTree, json } from "../output/generate.js";
@@ -17,8 +17,14 @@ import { ENGINES, type Engine } from "../../sim/decode/engine.js";
 import { progressLine } from "../../sim/decode/progress.js";
 import { DEFAULT_PROMPT_CAP } from "../../sim/decode/prompt.js";
 import type { RunResult } from "../../sim/decode/run.js";
+import type { SweepResult } from "../sweep/index.js";
+import { TARGETS as SYNTH_TARGETS, type Target as SynthTarget } from "../synth/targets.js";
+import { MAPPING_CHOICES as SWEEP_MAPPINGS, METRICS as SWEEP_METRICS, type MappingChoice as SweepMapping, type Metric as SweepMetric } from "../sweep/run-model.js";
 
 const MAPPING_CHOICES = ["spec", ...ATTENTION_MAPPINGS, "all"] as const;
+
+/** What other commands write into rtl-out/<name>/; `gen-rtl <spec>` keeps them. */
+const RESULT_ENTRIES = ["sim.json", "synth", "sweep", "waves", "report.html", "run.json"] as const;
 
 function positiveNumber(value: string): number {
   const n = Number(value);
@@ -69,7 +75,8 @@ function program(): Command {
       const loaded = load(file, { rtl: true });
       const out = opts.out ?? join("rtl-out", loaded.spec.name);
       const { files, model } = generateTree(loaded);
-      writeTreeAtomically(out, files);
+      // The results of sim, synth, sweep and report live in the same folder: they survive regeneration.
+      writeTreeAtomically(out, files, RESULT_ENTRIES);
       process.stdout.write(modelText(model));
       process.stdout.write(`\ngen-rtl: wrote ${files.size} files to ${out}/ (model.txt, model.json, rtl/, ${loaded.spec.name}.f, tb/)\n`);
     });
@@ -117,11 +124,42 @@ function program(): Command {
       if (opts.trace) mkdirSync(traceDir, { recursive: true });
       const result = await runSuite(ALL_SIM_TESTS, { loaded, seed: opts.seed, trace: opts.trace === true, traceDir }, opts.test, progress);
       process.stdout.write(opts.json ? json(result) : simText(result));
+      // The latest results, for `gen-rtl report` (its model-vs-measured chart).
+      const { writeFilesAtomically } = await import("../output/write-files.js");
+      writeFilesAtomically(join("rtl-out", loaded.spec.name), new Map([["sim.json", json({ ...result, test_pattern: opts.test ?? null })]]));
       if (opts.trace) {
         const waves = readdirSync(traceDir).filter((f) => f.endsWith(".vcd")).sort();
         process.stderr.write(`gen-rtl sim: ${waves.length} waveform(s) in ${traceDir}: ${waves.join(", ")}\n`);
       }
       if (result.failed > 0) throw new UserError(`${result.failed} RTL check(s) failed (seed ${opts.seed})`, 1);
+    });
+
+  cli
+    .command("synth <spec>")
+    .description(
+      "synthesise the generated chip with Yosys for an FPGA family: resources per module and in total, the block RAM and DSP checks, " +
+        "the fit on the target's device; --pnr (iCE40): place and route the board top, fmax and a bitstream",
+    )
+    .addOption(new Option("--target <target>", "FPGA family").choices(SYNTH_TARGETS).makeOptionMandatory())
+    .option("--pnr", "also place and route the iCE40 board top (nextpnr-ice40, UP5K), report fmax and write the bitstream")
+    .option("--json", "print JSON instead of tables")
+    .addOption(new Option("--update-baselines", "rewrite this spec's and target's entry of generator/synth/baselines.json").hideHelp())
+    .action(async (file: string, opts: { target: SynthTarget; pnr?: boolean; json?: boolean; updateBaselines?: boolean }) => {
+      const loaded = load(file, { rtl: true });
+      // Loaded here, not at start-up: `gen-rtl --help` stays fast.
+      const { synthSpec, synthPassed } = await import("../synth/synth.js");
+      const { synthText } = await import("../synth/report.js");
+      const result = await synthSpec(loaded, {
+        target: opts.target,
+        pnr: opts.pnr === true,
+        outDir: join("rtl-out", loaded.spec.name),
+        updateBaselines: opts.updateBaselines === true,
+        progress: (m) => {
+          if (!opts.json) process.stderr.write(`gen-rtl synth: ${m}\n`);
+        },
+      });
+      process.stdout.write(opts.json ? json(result) : synthText(result));
+      if (!synthPassed(result)) throw new UserError(`synthesis check(s) failed for ${loaded.spec.name} on ${opts.target} (see the checks above)`, 1);
     });
 
   cli
@@ -169,6 +207,73 @@ function program(): Command {
       }
       process.stdout.write(opts.json ? json(runJson(result)) : runText(result));
       if (!passed(result)) throw new UserError(failureMessage(result), 1);
+    });
+
+  cli
+    .command("report <spec>")
+    .description(
+      "write one self-contained HTML report: decode breakdown per mapping, roofline, the seed's 50 tokens/s table, " +
+        "and the latest sim / synth / sweep results found in rtl-out/<name>/",
+    )
+    .option("--out <file>", "the HTML file (default: rtl-out/<name>/report.html)")
+    .option("--results <dir>", "where to look for sim.json, synth/*.json and sweep/ (default: rtl-out/<name>)")
+    .action(async (file: string, opts: { out?: string; results?: string }) => {
+      const loaded = load(file);
+      // Loaded here, not at start-up: `gen-rtl --help` stays fast.
+      const { buildReport } = await import("../report/html.js");
+      const { writeFilesAtomically } = await import("../output/write-files.js");
+      const out = resolve(opts.out ?? join("rtl-out", loaded.spec.name, "report.html"));
+      const { html, included } = await buildReport(loaded, { results: opts.results ?? join("rtl-out", loaded.spec.name) });
+      writeFilesAtomically(dirname(out), new Map([[basename(out), html]]));
+      process.stdout.write(`gen-rtl report: wrote ${out} (${included.join(", ")})\n`);
+    });
+
+  cli
+    .command("sweep <spec>")
+    .description(
+      "the analytical model over a grid of spec values (--vary PATH=V1,V2,… per parameter); writes sweep.csv, sweep.json and sweep.svg; " +
+        "with --rtl every point is also decoded on its Verilated chip",
+    )
+    .option("--vary <path=values>", "a dotted spec path and its values, e.g. chip.bus.bits=64,128,256 (repeat for more parameters)", (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .addOption(new Option("--metric <metric>", "the metric charted and printed").choices(SWEEP_METRICS).default("tokens_per_s"))
+    .addOption(new Option("--mapping <mapping>", "attention mapping of every point: each point's own, or one of the two").choices(SWEEP_MAPPINGS).default("spec"))
+    .option("--rtl", "also decode one token on every point's Verilated chip (gen-rtl run --tokens 1): measured cycles beside the models")
+    .option("--jobs <n>", "--rtl points run at once (default: the machine's cores)", positiveInteger)
+    .option("--seed <n>", "--rtl: seed of the weights and the prompt", nonNegativeInteger, 1)
+    .option("--out-dir <dir>", "where sweep.csv, sweep.json and sweep.svg go (default: rtl-out/<name>/sweep)")
+    .option("--json", "print the JSON (as in sweep.json) instead of the table")
+    .action(async (file: string, opts: { vary: string[]; metric: SweepMetric; mapping: SweepMapping; rtl?: boolean; jobs?: number; seed: number; outDir?: string; json?: boolean }) => {
+      // Loaded here, not at start-up: `gen-rtl --help` stays fast.
+      const { prepareSweep, runSweep, sweepFiles, sweepJson } = await import("../sweep/index.js");
+      const { DEFAULT_RTL, defaultJobs } = await import("../sweep/run-rtl.js");
+      const { sweepText } = await import("../sweep/text.js");
+      const { writeFilesAtomically } = await import("../output/write-files.js");
+      if (opts.rtl && opts.mapping !== "spec") {
+        throw new UserError(`--rtl runs each point's own mapping: vary workload.attention_mapping instead of --mapping ${opts.mapping}`);
+      }
+      const rtl = opts.rtl ? { ...DEFAULT_RTL, seed: opts.seed, jobs: opts.jobs ?? defaultJobs() } : undefined;
+      // Every point is checked before any runs.
+      const prepared = prepareSweep(file, opts.vary, rtl ? { tokens: rtl.tokens } : null);
+      if (rtl) {
+        const { verilatorVersion } = await import("../../sim/harness/verilator.js");
+        await verilatorVersion();
+      }
+      const line = progressLine(opts.json ? { write: () => true } : process.stderr, "gen-rtl sweep");
+      let result: SweepResult;
+      try {
+        result = await runSweep(prepared, { metric: opts.metric, mapping: opts.mapping, ...(rtl ? { rtl } : {}) }, (phase, detail) => line.update(phase, detail));
+      } finally {
+        line.done();
+      }
+      for (const w of result.warnings.slice(0, 5)) process.stderr.write(`gen-rtl: warning: ${w.points} of ${result.points.length} point(s): ${w.message}\n`);
+      if (result.warnings.length > 5) process.stderr.write(`gen-rtl: warning: … and ${result.warnings.length - 5} more kinds of warning\n`);
+      const outDir = opts.outDir ?? join("rtl-out", prepared.name, "sweep");
+      writeFilesAtomically(outDir, await sweepFiles(result));
+      process.stdout.write(opts.json ? sweepJson(result) : `${sweepText(result)}gen-rtl sweep: wrote ${join(outDir, "sweep.csv")}, sweep.json, sweep.svg\n`);
+      if (result.rtl && result.rtl.failed > 0) {
+        const bad = result.points.filter((p) => p.rtl && !p.rtl.passed).map((p) => `point ${p.point}: ${p.rtl?.problem ?? "failed"}`);
+        throw new UserError(`${result.rtl.failed} of ${result.points.length} point(s) failed on the RTL: ${bad.slice(0, 3).join("; ")}`, 1);
+      }
     });
 
   cli
