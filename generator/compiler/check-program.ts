@@ -1,7 +1,9 @@
 // Static checks of a compiled program against the chip's rules that the golden chip model does not
 // enforce by itself: every instruction fits its encoding, no gemv runs more rows than a bank's
 // result packer holds or leaves a bank's packer over-full, every result is gathered (a bank whose
-// results are never gathered hangs the chip), and no gather drains a bank that has nothing.
+// results are never gathered hangs the chip), and no gather drains a bank that has nothing. A GEMM
+// (batch B > 1) leaves ceil(rows / per_word) words per vector; its gathers drain one vector each,
+// tok 0 … B - 1 in order, and nothing else is gathered from those banks until they are done.
 import { encodeInstruction, gemvMask, type ChipParams } from "../rtl/chip.js";
 import type { Program } from "./program.js";
 
@@ -9,6 +11,8 @@ import type { Program } from "./program.js";
 export function programProblems(p: ChipParams, prog: Program): string[] {
   const problems: string[] = [];
   const pending: number[] = Array.from({ length: p.banks }, () => 0);
+  // Per bank: the GEMM being gathered (words per vector, vectors, the next tok), or null.
+  const gemm: ({ words: number; batch: number; next: number } | null)[] = Array.from({ length: p.banks }, () => null);
   const words = (rows: number): number => Math.ceil(rows / p.bus.per_word);
   prog.instrs.forEach(({ instr, tag }, i) => {
     const at = `instruction ${i} (${tag.what})`;
@@ -19,20 +23,35 @@ export function programProblems(p: ChipParams, prog: Program): string[] {
     }
     if (instr.op === "gemv") {
       const rows = Number(instr.rows);
+      const batch = Number(instr.kv) === 1 ? 1 : Math.max(1, Number(instr.batch ?? 1));
       if (rows > p.bus.max_count) problems.push(`${at}: ${rows} rows, a packer returns at most ${p.bus.max_count}`);
       const mask = gemvMask(p, instr);
       for (let b = 0; b < p.banks; b++) {
         if (((mask >> BigInt(b)) & 1n) === 0n || rows === 0) continue;
-        pending[b]! += words(rows);
+        if (batch > 1) {
+          if (pending[b]! > 0) problems.push(`${at}: a GEMM on bank ${b}, which still holds results`);
+          gemm[b] = { words: words(rows), batch, next: 0 };
+        }
+        pending[b]! += words(rows) * batch;
         if (pending[b]! > p.bus.fifo_depth) problems.push(`${at}: bank ${b}'s packer would hold ${pending[b]} words, it holds ${p.bus.fifo_depth}`);
       }
     }
     if (instr.op === "gather") {
       const mask = BigInt(instr.mask);
+      const tok = Number(instr.tok ?? 0);
       for (let b = 0; b < p.banks; b++) {
         if (((mask >> BigInt(b)) & 1n) === 0n) continue;
         if (pending[b] === 0) problems.push(`${at}: gathers bank ${b}, which has no results`);
-        pending[b] = 0;
+        const g = gemm[b];
+        if (g) {
+          if (tok !== g.next) problems.push(`${at}: gathers vector ${tok} of bank ${b}'s GEMM, vector ${g.next} is next`);
+          pending[b] = Math.max(0, pending[b]! - g.words);
+          g.next++;
+          if (g.next === g.batch) gemm[b] = null;
+        } else {
+          if (tok !== 0) problems.push(`${at}: gathers vector ${tok} of bank ${b}, which ran no GEMM`);
+          pending[b] = 0;
+        }
       }
     }
   });

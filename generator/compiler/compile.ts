@@ -4,6 +4,7 @@ import type { LlamaWeights } from "../../sim/golden/llama-weights.js";
 import { chipParams } from "../rtl/chip.js";
 import type { LoadedSpec } from "../spec/load.js";
 import { planLayout, type Layout } from "./layout.js";
+import { prefillProgram, tileLayout, type TileLayout } from "./prefill-program.js";
 import { loadProgram } from "./load-program.js";
 import type { Program } from "./program.js";
 import { stepProgram, type StepOptions } from "./step-program.js";
@@ -13,6 +14,14 @@ export interface CompiledDecode {
   load: Program;
   /** The program of one decode step: token at position pos. */
   step: (pos: number, token: number, opts?: StepOptions) => Program;
+  /** With CompileOptions.prefill: the tile's memory, and the program of one tile (tokens at first, first + 1, …). */
+  tile: TileLayout | null;
+  prefill: ((first: number, tokens: readonly number[], opts?: StepOptions) => Program) | null;
+}
+
+export interface CompileOptions {
+  /** Also compile prefill in tiles of workload.prefill_batch tokens (GEMMs; the weight chunks are cut for them). */
+  prefill?: boolean;
 }
 
 /** Throws when the weights are not the spec's model. */
@@ -26,12 +35,16 @@ function checkWeights(layout: Layout, w: LlamaWeights): void {
   }
 }
 
-export function compileDecode(loaded: LoadedSpec, weights: LlamaWeights): CompiledDecode {
-  const layout = planLayout(loaded, chipParams(loaded));
+export function compileDecode(loaded: LoadedSpec, weights: LlamaWeights, opts: CompileOptions = {}): CompiledDecode {
+  const batch = opts.prefill ? loaded.derived.prefill_batch : 1;
+  const layout = planLayout(loaded, chipParams(loaded), { batch });
   checkWeights(layout, weights);
+  const tile = opts.prefill ? tileLayout(layout, batch) : null;
   return {
     layout,
     load: loadProgram(layout, weights),
-    step: (pos, token, opts) => stepProgram(layout, weights, pos, token, opts),
+    step: (pos, token, o) => stepProgram(layout, weights, pos, token, o),
+    tile,
+    prefill: tile ? (first, tokens, o) => prefillProgram(layout, tile, weights, first, tokens, o) : null,
   };
 }

@@ -1,7 +1,8 @@
 // The LLaMA decode compiler: spec + weights → chip layout, load program, per-token step programs
 // (see layout.ts for the mapping, step-program.ts for the step), and a driver on the golden chip.
 export { programProblems } from "./check-program.js";
-export { compileDecode, type CompiledDecode } from "./compile.js";
+export { compileDecode, type CompileOptions, type CompiledDecode } from "./compile.js";
+export { prefillProgram, tileLayout, type TileLayout } from "./prefill-program.js";
 export { gatherStream, type StreamSlot } from "./gather-order.js";
 export { kSlot, scoreRows, type AttentionGeometry, type AttentionPlan } from "./attention-layout.js";
 export { planLayout, type CmemMap, type CramMap, type BramMap, type Layout } from "./layout.js";

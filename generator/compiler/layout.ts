@@ -103,11 +103,22 @@ export interface BramMap {
   used: number;
 }
 
+export interface LayoutOptions {
+  /**
+   * The widest GEMM the weight GEMVs will run (prefill's tile, workload.prefill_batch; 1: decode
+   * only). Their chunks are cut so that a chunk's results for that many vectors fit a result packer;
+   * decode steps on the same layout run the same, smaller, chunks.
+   */
+  batch?: number;
+}
+
 export interface Layout {
   p: ChipParams;
+  /** The GEMM batch the weight chunks serve (LayoutOptions.batch). */
+  batch: number;
   /** The model's shape (as the golden LLaMA's) and the longest context. */
   dims: LlamaDims & { contextLen: number };
-  /** Most rows one gemv may run per bank (packer: max_count results, fifo_depth words). */
+  /** Most rows one weight gemv may run per bank (packer: max_count results, fifo_depth words for `batch` vectors). */
   maxRows: number;
   layers: LayerGemvs[];
   lmHead: GemvPlan;
@@ -123,7 +134,7 @@ export interface Layout {
 }
 
 /** The chip's layout for the spec's model (every check that would make a program wrong throws a UserError). */
-export function planLayout(loaded: LoadedSpec, p: ChipParams): Layout {
+export function planLayout(loaded: LoadedSpec, p: ChipParams, opts: LayoutOptions = {}): Layout {
   const where = `spec ${loaded.file}`;
   const m = loaded.derived.model;
   const n = loaded.spec.numerics;
@@ -138,9 +149,15 @@ export function planLayout(loaded: LoadedSpec, p: ChipParams): Layout {
   const dims = { ...llamaDims(loaded), contextLen: loaded.spec.workload.context_len };
   const d = dims.headDim;
   const hb = p.host_bits;
-  const maxRows = packerRows(p);
-  if (maxRows < p.bus.per_word) fail(`chip.bus.bits: a bank's result packer holds ${p.bus.max_count} results, less than one bus word (${p.bus.per_word})`);
-  const at = planAttention(loaded, p, dims, maxRows, fail);
+  const batch = opts.batch ?? 1;
+  if (batch > 1 && batch > p.bank.batch) throw new Error(`compiler: a GEMM batch of ${batch}, the banks hold ${p.bank.batch} vectors`);
+  const kvRows = packerRows(p);
+  if (kvRows < p.bus.per_word) fail(`chip.bus.bits: a bank's result packer holds ${p.bus.max_count} results, less than one bus word (${p.bus.per_word})`);
+  const maxRows = packerRows(p, batch);
+  if (maxRows < p.bus.per_word) {
+    fail(`workload.prefill_batch (${batch}): a GEMM of ${batch} vectors needs ${batch} words of a result packer per bus word of rows, the packer holds ${p.bus.fifo_depth} words; lower prefill_batch to at most ${p.bus.fifo_depth}`);
+  }
+  const at = planAttention(loaded, p, dims, kvRows, fail);
   const { nd, kRows, kRowPitch, vRows, vRowWords, vCols, attnCols, woColMap, headOutWords } = at;
 
   // ---- weight GEMVs and BMEM ----
@@ -208,6 +225,8 @@ export function planLayout(loaded: LoadedSpec, p: ChipParams): Layout {
 
   // ---- CMEM ----
   const c = allocator();
+  // The gains first: the prefill tile (prefill-program.ts) lays CMEM out afresh above them.
+  const cmemGains = resident ? null : gainMap(c);
   const L = layers[0]!;
   const sw = vecWords(p, kRows * nd);
   const perHead = (words: number): number[] => Array.from({ length: dims.kvHeads }, () => c.take(words));
@@ -234,7 +253,7 @@ export function planLayout(loaded: LoadedSpec, p: ChipParams): Layout {
     out: Array.from({ length: dims.layers }, () => c.take(hw)),
     finalNorm: c.take(hw),
     logits: c.take(lmHead.outWords),
-    gains: resident ? null : gainMap(c),
+    gains: cmemGains,
     used: 0,
   };
   cmem.used = c.used();
@@ -242,6 +261,7 @@ export function planLayout(loaded: LoadedSpec, p: ChipParams): Layout {
 
   return {
     p,
+    batch,
     dims,
     maxRows,
     layers,

@@ -37,6 +37,8 @@ export interface TaggedInstruction {
 export interface ReadBack {
   what: "layer_output" | "logits";
   layer: number | null;
+  /** The token position it belongs to, in a program that runs several (prefill); absent: the program's only one. */
+  pos?: number;
   words: number;
   elems: number;
 }

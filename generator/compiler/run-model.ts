@@ -52,19 +52,43 @@ export interface ChipDecodeRun {
   chip: ChipModel;
 }
 
+/** Splits a program's reads by position (ReadBack.pos; a read without one belongs to `pos`). */
+export function readsAt(prog: Program, reads: readonly bigint[][], pos: number): { layerOutputs: bigint[][]; logits: bigint[] | undefined } {
+  const mine = prog.reads.map((r, k) => ({ r, v: reads[k] })).filter(({ r }) => (r.pos ?? pos) === pos);
+  return {
+    layerOutputs: mine.filter(({ r }) => r.what === "layer_output").map(({ v }) => v ?? []),
+    logits: mine.find(({ r }) => r.what === "logits")?.v,
+  };
+}
+
 /**
- * As sim/golden/llama.ts decodeTokens, on the chip model: the prompt token by token, then n tokens
- * greedily (prompt.length + max(n - 1, 0) steps).
+ * As sim/golden/llama.ts decodeTokens, on the chip model: the prompt token by token (or with
+ * `prefill`, in tiles of workload.prefill_batch tokens, one prefill program each), then n tokens
+ * greedily (prompt.length + max(n - 1, 0) positions; a prompt position's ChipStep.program is its
+ * tile's).
  */
-export function runDecodeOnChipModel(loaded: LoadedSpec, weights: LlamaWeights, prompt: readonly number[], n: number): ChipDecodeRun {
+export function runDecodeOnChipModel(loaded: LoadedSpec, weights: LlamaWeights, prompt: readonly number[], n: number, opts: { prefill?: boolean } = {}): ChipDecodeRun {
   if (prompt.length === 0) throw new Error("compiler: empty prompt");
-  const compiled = compileDecode(loaded, weights);
+  const compiled = compileDecode(loaded, weights, { prefill: opts.prefill === true });
   const chip = new ChipModel(compiled.layout.p);
   runProgram(chip, compiled.load);
   const steps: ChipStep[] = [];
   const tokens: number[] = [];
   const total = prompt.length + Math.max(0, n - 1);
-  for (let i = 0; i < total; i++) {
+  const tile = compiled.tile;
+  if (compiled.prefill && tile) {
+    for (let first = 0; first < prompt.length; first += tile.batch) {
+      const toks = prompt.slice(first, first + tile.batch);
+      const program = compiled.prefill(first, toks, { readLayers: true });
+      const reads = runProgram(chip, program);
+      toks.forEach((token, t) => {
+        const { layerOutputs, logits = [] } = readsAt(program, reads, first + t);
+        steps.push({ pos: first + t, token, layerOutputs, logits, next: hostArgmax(logits), program });
+      });
+    }
+    if (n > 0) tokens.push(steps[steps.length - 1]!.next);
+  }
+  for (let i = steps.length; i < total; i++) {
     const token = i < prompt.length ? prompt[i]! : tokens[i - prompt.length]!;
     const program = compiled.step(i, token, { readLayers: true });
     const reads = runProgram(chip, program);

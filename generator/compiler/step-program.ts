@@ -35,14 +35,14 @@ export interface StepOptions {
 type AluName = keyof typeof CTRL_OPCODES;
 
 /** A vop with the fields it does not use at 0. */
-function vop(alu: AluName, len: number, a: number, y: number, extra: { b?: number; shift?: number; mult?: bigint; pos?: number } = {}): Instruction {
+export function vop(alu: AluName, len: number, a: number, y: number, extra: { b?: number; shift?: number; mult?: bigint; pos?: number } = {}): Instruction {
   return { op: "vop", alu: CTRL_OPCODES[alu], len, a, b: extra.b ?? 0, y, shift: extra.shift ?? 0, mult: extra.mult ?? 0n, pos: extra.pos ?? 0 };
 }
 
 /** Emits one instruction with its tag (the layer is the emitter's). */
-type Emit = (part: Part, stream: Stream, what: string, instr: Instruction) => void;
+export type Emit = (part: Part, stream: Stream, what: string, instr: Instruction) => void;
 
-function emitter(out: ProgramBuilder, layer: number | null): Emit {
+export function emitter(out: ProgramBuilder, layer: number | null): Emit {
   return (part, stream, what, instr) => out.emit(instr, { part, stream, layer, what } satisfies InstrTag);
 }
 
@@ -72,12 +72,12 @@ function weightGemv(layout: Layout, w: LlamaWeights, e: Emit, plan: GemvPlan, ds
 }
 
 /** The input vector (elems activations at CMEM[src]) into every bank's BRAM. */
-function bcastInput(layout: Layout, e: Emit, src: number, elems: number, what: string): void {
+export function bcastInput(layout: Layout, e: Emit, src: number, elems: number, what: string): void {
   e("controller_bank", "weights", `bcast ${what}`, { op: "bcast", addr: src, n: vecWords(layout.p, elems), bram: layout.bram.x, bank: 0 });
 }
 
 /** vop rmsnorm of CMEM[src] with a gain (in CRAM, or copied there from CMEM) into CMEM[dst]. */
-function rmsnorm(layout: Layout, e: Emit, src: number, dst: number, gain: (m: NonNullable<Layout["cram"]["gains"]>) => number, what: string): void {
+export function rmsnorm(layout: Layout, e: Emit, src: number, dst: number, gain: (m: NonNullable<Layout["cram"]["gains"]>) => number, what: string): void {
   const { p, cram, cmem } = layout;
   const H = layout.dims.hidden;
   let b: number;
@@ -91,7 +91,7 @@ function rmsnorm(layout: Layout, e: Emit, src: number, dst: number, gain: (m: No
 }
 
 /** y = a + CMEM[b] (b copied to CRAM first), len elements. */
-function residualAdd(layout: Layout, e: Emit, a: number, b: number, y: number, what: string): void {
+export function residualAdd(layout: Layout, e: Emit, a: number, b: number, y: number, what: string): void {
   const { p, cram } = layout;
   const H = layout.dims.hidden;
   e("intra_controller", "weights", `cp_cram ${what} residual`, { op: "cp_cram", src: b, dst: cram.temp, n: vecWords(p, H) });
@@ -99,7 +99,7 @@ function residualAdd(layout: Layout, e: Emit, a: number, b: number, y: number, w
 }
 
 /** Append position pos's k (after RoPE) and v of every KV head to its banks. */
-function kvAppend(layout: Layout, e: Emit, base: { k: number; v: number }, pos: number): void {
+export function kvAppend(layout: Layout, e: Emit, base: { k: number; v: number }, pos: number): void {
   const { p, attention: at, cmem, dims } = layout;
   const d = dims.headDim;
   const kw = vecWords(p, d);
@@ -142,7 +142,7 @@ function checkScoreOrder(layout: Layout, banks: readonly number[], rows: number,
 }
 
 /** Attention of every query head at position pos (n = pos + 1 positions) into the attention vector. */
-function attention(layout: Layout, w: LlamaWeights, e: Emit, base: { k: number; v: number }, pos: number): void {
+export function attention(layout: Layout, w: LlamaWeights, e: Emit, base: { k: number; v: number }, pos: number): void {
   const { p, attention: at, cmem, bram, dims } = layout;
   const d = dims.headDim;
   const n = pos + 1;

@@ -49,10 +49,13 @@ export interface LayerGemvs {
   down: GemvPlan;
 }
 
-/** Rows a gemv may run per bank: what a result packer holds (max_count results, fifo_depth words), whole bus words. */
-export function packerRows(p: ChipParams): number {
+/**
+ * Rows a gemv may run per bank: what a result packer holds, whole bus words: at most max_count
+ * results, and for a GEMM of `batch` vectors ceil(rows / per_word) × batch ≤ fifo_depth words.
+ */
+export function packerRows(p: ChipParams, batch = 1): number {
   const pw = p.bus.per_word;
-  return pw * Math.floor(Math.min(p.bus.max_count, p.bus.fifo_depth * pw) / pw);
+  return pw * Math.min(Math.floor(p.bus.max_count / pw), Math.floor(p.bus.fifo_depth / batch));
 }
 
 /** The rows of a GEMV of `rows` outputs × `cols` inputs over every bank (wBase to be set by the BMEM allocation). */
