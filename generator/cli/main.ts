@@ -172,9 +172,10 @@ function program(): Command {
     .option("--seed <n>", "seed of the weights and the prompt", nonNegativeInteger, 1)
     .option("--prompt-len <n>", `prompt tokens (default: workload.prompt_len, at most ${DEFAULT_PROMPT_CAP})`, positiveInteger)
     .addOption(new Option("--engine <engine>", "rtl: the Verilated chip; model: the instruction-level chip model (no Verilator, no cycles measured)").choices(ENGINES).default("rtl"))
+    .option("--prefill", "process the prompt in tiles of workload.prefill_batch tokens with GEMMs (seed 3.2.2), measured against the prefill model")
     .option("--json", "print JSON instead of tables (and no progress line)")
     .addOption(new Option("--corrupt-load-word <i>", "testing: flip every bit of s_data word i of the load program").argParser(nonNegativeInteger).hideHelp())
-    .action(async (file: string, opts: { tokens: number; seed: number; promptLen?: number; engine: Engine; json?: boolean; corruptLoadWord?: number }) => {
+    .action(async (file: string, opts: { tokens: number; seed: number; promptLen?: number; engine: Engine; prefill?: boolean; json?: boolean; corruptLoadWord?: number }) => {
       const loaded = load(file, { rtl: true });
       // Loaded here, not at start-up: `gen-rtl --help` stays fast.
       const { verilatorVersion } = await import("../../sim/harness/verilator.js");
@@ -197,6 +198,7 @@ function program(): Command {
             tokens: opts.tokens,
             seed: opts.seed,
             engine: opts.engine,
+            prefill: opts.prefill === true,
             ...(opts.promptLen !== undefined ? { promptLen: opts.promptLen } : {}),
             ...(opts.corruptLoadWord !== undefined ? { corruptLoadWord: opts.corruptLoadWord } : {}),
           },

@@ -9,6 +9,7 @@
 import { cycles as fmtCycles, textTable } from "../../generator/report/format.js";
 import { describeMismatch } from "./compare.js";
 import { COMPONENTS, type Component, type CycleSums, type PartCycles, type StepCycles } from "./cycles.js";
+import type { PrefillReport } from "./prefill.js";
 import { passed, type RunResult, type StepReport } from "./run.js";
 
 const LABELS: Record<Component, string> = {
@@ -74,20 +75,74 @@ function layersTable(c: StepCycles): string {
   return textTable(["part", ...c.layers.map((l) => name(l.layer))], rows, c.layers.map((_, i) => i + 1));
 }
 
+function prefillText(r: RunResult, pf: PrefillReport): string[] {
+  const measuredNote = r.engine === "model" ? " (the model engine measures no cycles)" : "";
+  return [
+    `Prefill: ${pf.positions.length} prompt tokens in ${pf.tiles.length} tile(s) of at most ${pf.batch} (GEMMs: each weight word read once per tile), cycles${measuredNote}:`,
+    textTable(
+      ["tile", "positions", "cycles measured", "instruction model", "measured vs instr.", "prefill model", "instr. vs prefill model", "with host I/O"],
+      pf.tiles.map((t) => [
+        String(t.tile),
+        `${t.first}…${t.first + t.tokens - 1}`,
+        num(t.measured?.decode ?? null),
+        num(t.model.decode),
+        ratio(t.measured?.decode ?? null, t.model.decode),
+        num(t.analytical),
+        ratio(t.model.decode, t.analytical),
+        num(t.measured?.whole ?? t.model.whole),
+      ]),
+      [2, 3, 4, 5, 6, 7],
+    ),
+    textTable(
+      ["part", "measured", "instruction model", "prefill model", "instr. vs prefill model"],
+      [
+        ...pf.parts.map((p) => [p.part, num(p.measured), num(p.model), num(p.analytical), ratio(p.model, p.analytical)]),
+        ["total without host I/O", num(pf.measured?.decode ?? null), num(pf.model.decode), num(pf.analytical), ratio(pf.model.decode, pf.analytical)],
+      ],
+      [1, 2, 3, 4],
+    ),
+    `  prompt positions matching the golden LLaMA bit for bit (every layer output and the logits): ${pf.positions.filter((p) => p.match).length} of ${pf.positions.length}`,
+    "",
+  ];
+}
+
 export function runText(r: RunResult): string {
-  const last = r.steps[r.steps.length - 1]!;
+  const last = r.steps[r.steps.length - 1];
   const gen = r.steps.filter((s) => s.generates);
   const lines = [
     `gen-rtl run: ${r.spec} (${r.mapping}, ${r.layers} layer${r.layers === 1 ? "" : "s"}), engine ${r.engine}, seed ${r.seed} (rerun with --seed ${r.seed})`,
     `prompt (${r.prompt.tokens.length} tokens): ${r.prompt.tokens.join(" ")}${r.prompt.note ? `\n  ${r.prompt.note}` : ""}`,
     `generated: chip ${r.tokens.rtl.map((t) => (t === null ? "—" : String(t))).join(" ")}; golden ${r.tokens.golden.join(" ")}`,
     "",
+    ...(r.prefill ? prefillText(r, r.prefill) : []),
+  ];
+  if (last) lines.push(...stepsText(r, last, gen));
+  else lines.push(`  load program: ${r.load.instructions} instructions, ${r.load.words} s_data words, ${num(r.load.measured)} cycles measured, ${num(r.load.model)} by the instruction model`);
+  if (r.sim) {
+    const rate = r.sim.wall_s > 0 ? ` (${(r.sim.cycles / r.sim.wall_s).toExponential(2).replace("e+", "e")} cycles/s)` : "";
+    lines.push("", `simulated ${r.sim.cycles} cycles in ${r.sim.wall_s.toFixed(2)} s${rate}; Verilator build ${r.sim.build.cached ? "cached" : `${r.sim.build.seconds.toFixed(0)} s`}`);
+  }
+  lines.push("");
+  if (passed(r)) {
+    const what = r.prefill ? `${r.prefill.positions.length} prompt positions in ${r.prefill.tiles.length} prefill tile(s) and ${r.steps.length} decode steps` : `${r.steps.length} steps`;
+    lines.push(`every step matches the golden LLaMA bit for bit (${what}: ${r.layers} layer outputs and the logits each, and the tokens)`);
+  } else {
+    lines.push(`MISMATCH: ${r.mismatch_count} difference(s) from the golden LLaMA${r.problems.length > 0 ? `, ${r.problems.length} host-interface problem(s)` : ""}`);
+    for (const p of r.problems) lines.push(`  ${p}`);
+    for (const m of r.mismatches.slice(0, 10)) lines.push(`  ${describeMismatch(m)}`);
+    if (r.mismatch_count > 10) lines.push(`  ... ${r.mismatch_count - 10} more`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+function stepsText(r: RunResult, last: StepReport, gen: readonly StepReport[]): string[] {
+  return [
     textTable(
       ["step", "position", "token in", "chip token", "golden token", "match", "cycles measured", "instruction model", "analytical model", "with host I/O"],
       r.steps.map(stepRow),
       [1, 2, 3, 4, 6, 7, 8, 9],
     ),
-    `  * the steps whose logits give the ${gen.length} generated token(s). Token in: the golden model's (teacher forcing). Cycles: the step without host I/O ` +
+    `  * the steps whose logits give the ${gen.length} generated token(s)${r.prefill ? " after the prefill's" : ""}. Token in: the golden model's (teacher forcing). Cycles: the step without host I/O ` +
       `(the seed's per-token time), the instruction-level cycle model over the same instructions, the seed's model at L = position + 1; ` +
       `the last column adds the embedding in and the layer outputs and logits out${r.engine === "model" ? " (instruction model: the model engine measures no cycles)" : ""}.`,
     `  load program: ${r.load.instructions} instructions, ${r.load.words} s_data words, ${num(r.load.measured)} cycles measured, ${num(r.load.model)} by the instruction model`,
@@ -99,20 +154,6 @@ export function runText(r: RunResult): string {
       `(model with NL layers - model with none) / NL):`,
     layersTable(last.cycles),
   ];
-  if (r.sim) {
-    const rate = r.sim.wall_s > 0 ? ` (${(r.sim.cycles / r.sim.wall_s).toExponential(2).replace("e+", "e")} cycles/s)` : "";
-    lines.push("", `simulated ${r.sim.cycles} cycles in ${r.sim.wall_s.toFixed(2)} s${rate}; Verilator build ${r.sim.build.cached ? "cached" : `${r.sim.build.seconds.toFixed(0)} s`}`);
-  }
-  lines.push("");
-  if (passed(r)) {
-    lines.push(`every step matches the golden LLaMA bit for bit (${r.steps.length} steps: ${r.layers} layer outputs and the logits each, and the tokens)`);
-  } else {
-    lines.push(`MISMATCH: ${r.mismatch_count} difference(s) from the golden LLaMA${r.problems.length > 0 ? `, ${r.problems.length} host-interface problem(s)` : ""}`);
-    for (const p of r.problems) lines.push(`  ${p}`);
-    for (const m of r.mismatches.slice(0, 10)) lines.push(`  ${describeMismatch(m)}`);
-    if (r.mismatch_count > 10) lines.push(`  ... ${r.mismatch_count - 10} more`);
-  }
-  return lines.join("\n") + "\n";
 }
 
 const orNull = (x: number | null | undefined): number | null => (x === null || x === undefined || Number.isNaN(x) ? null : x);
@@ -140,7 +181,7 @@ function cyclesJson(c: StepCycles) {
 /** The --json object (README "gen-rtl run"). */
 export function runJson(r: RunResult) {
   const gen = r.steps.filter((s) => s.generates);
-  const last = r.steps[r.steps.length - 1]!;
+  const last = r.steps[r.steps.length - 1];
   return {
     spec: r.spec,
     engine: r.engine,
@@ -156,7 +197,20 @@ export function runJson(r: RunResult) {
       measured_with_host: gen.map((s) => orNull(s.cycles.measured?.whole)),
       model_with_host: gen.map((s) => s.cycles.model.whole),
     },
-    breakdown: { step: last.step, pos: last.pos, ...cyclesJson(last.cycles) },
+    breakdown: last ? { step: last.step, pos: last.pos, ...cyclesJson(last.cycles) } : null,
+    prefill: r.prefill
+      ? {
+          batch: r.prefill.batch,
+          cycles: {
+            measured: r.prefill.measured,
+            model: r.prefill.model,
+            analytical: r.prefill.analytical,
+            parts: Object.fromEntries(r.prefill.parts.map((p) => [p.part, { measured: p.measured, model: p.model, analytical: p.analytical }])),
+          },
+          tiles: r.prefill.tiles,
+          positions: r.prefill.positions,
+        }
+      : null,
     prompt: { tokens: r.prompt.tokens, length: r.prompt.tokens.length, note: r.prompt.note },
     steps: r.steps.map((s) => ({
       step: s.step,

@@ -6,7 +6,8 @@
 //      last generated token is not fed back);
 //   3. compileDecode → the load program, and per step i the step program for position i and the
 //      golden model's input token of step i (teacher forcing, programs.ts), every layer's output
-//      read back;
+//      read back; with --prefill the P prompt positions instead run as tiles of prefill_batch
+//      tokens (GEMMs, prefill.ts), every position's layer outputs and logits read back;
 //   4. an engine runs the load program and every step program in order on one chip: "rtl" in ONE
 //      Verilator run of the chip (engine-rtl.ts), "model" on the instruction-level ChipModel
 //      (engine-model.ts: no cycles);
@@ -32,6 +33,7 @@ import { analyticalCycles, bankWaitsToGemv, stepCycles, type StepCycles } from "
 import { perProgram, type Engine, type EngineRun, type SimInfo } from "./engine.js";
 import { runOnModel } from "./engine-model.js";
 import { runOnRtl } from "./engine-rtl.js";
+import { prefillReport, type PrefillReport } from "./prefill.js";
 import { buildPrograms, corruptLoadWord, inOrder } from "./programs.js";
 import { checkRunSize, choosePromptLength, drawPrompt } from "./prompt.js";
 
@@ -43,6 +45,8 @@ export interface RunOptions {
   engine: Engine;
   /** Testing the checker: flip every bit of this s_data word of the load program. */
   corruptLoadWord?: number;
+  /** The prompt in tiles of workload.prefill_batch tokens (GEMMs) instead of one decode step per token. */
+  prefill?: boolean;
 }
 
 /** Progress: a phase ("weights/golden", "compile", "Verilator build", "simulate", "compare") and a detail. */
@@ -72,7 +76,10 @@ export interface RunResult {
   layers: number;
   prompt: { tokens: number[]; note: string | null };
   tokens: { rtl: (number | null)[]; golden: number[] };
+  /** The decode steps (with prefill: the positions after the prompt). */
   steps: StepReport[];
+  /** With prefill: the prompt's tiles, position by position, and their cycles; else null. */
+  prefill: PrefillReport | null;
   load: { instructions: number; words: number; measured: number | null; model: number };
   /** Every mismatch, in step order (capped at MAX_MISMATCHES), their count, and host-interface problems. */
   mismatches: Mismatch[];
@@ -93,8 +100,8 @@ export async function runDecode(loaded: LoadedSpec, opts: RunOptions, progress: 
   const weights = randomLlamaWeights(loaded, opts.seed);
   const golden = decodeTokens(weights, prompt, opts.tokens);
   progress("compile");
-  const compiled = compileDecode(loaded, weights);
-  let progs = buildPrograms(compiled, golden, (i, n) => progress("compile", `step ${i + 1}/${n}`));
+  const compiled = compileDecode(loaded, weights, { prefill: opts.prefill === true });
+  let progs = buildPrograms(compiled, golden, length, (i, n) => progress("compile", `step ${i + 1}/${n}`));
   if (opts.corruptLoadWord !== undefined) progs = corruptLoadWord(progs, opts.corruptLoadWord, compiled.layout.p.host_bits);
   const programs = inOrder(progs);
   const p = compiled.layout.p;
@@ -118,11 +125,32 @@ export async function runDecode(loaded: LoadedSpec, opts: RunOptions, progress: 
   );
   const mismatches: Mismatch[] = [];
   let mismatch_count = 0;
-  const steps: StepReport[] = golden.steps.map((g, i) => {
+  const T = progs.tiles.length;
+  let prefill: PrefillReport | null = null;
+  if (T > 0) {
+    progress("compare", `prefill, ${T} tile(s)`);
+    const tileIdx = progs.tiles.map((_, k) => k + 1);
+    const waits = (per: readonly number[], k: number): number[] => bankWaitsToGemv(p, loaded.derived, progs.tiles[k]!.program, per);
+    const pf = prefillReport(
+      loaded.derived,
+      progs.tiles,
+      tileIdx.map((i) => run.reads[i] ?? []),
+      run.measured ? tileIdx.map((i, k) => waits(run.measured![i]!, k)) : null,
+      tileIdx.map((i, k) => waits(model[i]!, k)),
+      golden.steps,
+      mismatches,
+      MAX_MISMATCHES,
+    );
+    prefill = pf.report;
+    mismatch_count += pf.mismatchCount;
+  }
+  const steps: StepReport[] = golden.steps.slice(progs.firstStep).map((g, j) => {
+    const i = progs.firstStep + j;
     progress("compare", `step ${i + 1}/${golden.steps.length}`);
-    const prog = progs.steps[i]!;
-    const c = compareStep(i, prog, run.reads[i + 1] ?? [], g);
-    const measured = run.measured?.[i + 1] ?? null;
+    const prog = progs.steps[j]!;
+    const k = 1 + T + j;
+    const c = compareStep(i, prog, run.reads[k] ?? [], g);
+    const measured = run.measured?.[k] ?? null;
     mismatch_count += c.mismatches.length;
     mismatches.push(...c.mismatches.slice(0, Math.max(0, MAX_MISMATCHES - mismatches.length)));
     return {
@@ -135,7 +163,7 @@ export async function runDecode(loaded: LoadedSpec, opts: RunOptions, progress: 
       layers_match: c.layers_match,
       logits_match: c.logits_match,
       generates: i >= length - 1,
-      cycles: stepCycles(prog, measured ? bankWaitsToGemv(p, loaded.derived, prog, measured) : null, bankWaitsToGemv(p, loaded.derived, prog, model[i + 1]!), analyticalCycles(loaded, g.pos + 1), m.num_hidden_layers),
+      cycles: stepCycles(prog, measured ? bankWaitsToGemv(p, loaded.derived, prog, measured) : null, bankWaitsToGemv(p, loaded.derived, prog, model[k]!), analyticalCycles(loaded, g.pos + 1), m.num_hidden_layers),
     };
   });
   const sum = (xs: readonly number[]): number => xs.reduce((s, x) => s + x, 0);
@@ -146,8 +174,12 @@ export async function runDecode(loaded: LoadedSpec, opts: RunOptions, progress: 
     mapping: loaded.derived.mapping,
     layers: m.num_hidden_layers,
     prompt: { tokens: prompt, note },
-    tokens: { rtl: steps.filter((s) => s.generates).map((s) => s.rtl_token), golden: golden.tokens },
+    tokens: {
+      rtl: [...(prefill ? [prefill.positions[prefill.positions.length - 1]!.rtl_token] : []), ...steps.filter((s) => s.generates).map((s) => s.rtl_token)],
+      golden: golden.tokens,
+    },
     steps,
+    prefill,
     load: {
       instructions: progs.load.instrs.length,
       words: progs.load.data.length,
