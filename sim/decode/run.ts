@@ -20,7 +20,7 @@
 //
 // Layout of sim/decode/: prompt.ts (prompt and size checks), programs.ts (the programs, a fault for
 // tests), engine.ts (engine result, splitting one run per program and read), engine-model.ts,
-// engine-rtl.ts, compare.ts, cycles.ts, report.ts (text and JSON), progress.ts (the stderr line),
+// engine-rtl.ts, compare.ts, cycles.ts, prefill.ts (the prompt's tiles: comparison and cycles), report.ts (text and JSON), progress.ts (the stderr line),
 // run.ts (this: the whole run).
 import { compileDecode } from "../../generator/compiler/index.js";
 import { programCycles } from "../../generator/model/cycles-chip.js";
