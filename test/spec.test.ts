@@ -8,6 +8,7 @@ import { loadSpec, parseSpec, type LoadOptions } from "../generator/spec/load.js
 import { specJsonSchema } from "../generator/spec/json-schema.js";
 import { rtlModules } from "../generator/rtl/index.js";
 import { CONFIG_A, CONFIG_B, vary } from "./fixtures.js";
+import type { Spec } from "../generator/spec/schema.js";
 
 function messageOf(data: unknown, options: LoadOptions = {}): string {
   try {
@@ -201,6 +202,15 @@ describe("cross-field checks", () => {
     expect(paths).toContain("chip.bank.mac_lanes");
     // 8 + 8 + ceil(log2(320)) = 25 bits never overflow.
     expect(loaded.warnings.find((w) => w.path === "numerics.accumulator_bits")?.message).toContain("25 bits never do");
+  });
+
+  it("warns when the MAC lanes exceed a bank read: the RTL builds one word's worth", () => {
+    // tiny: 32-bit reads of 4-bit weights = 8 weights a read; 32 lanes ask for 4 reads' worth.
+    const spec = JSON.parse(readFileSync("specs/tiny.json", "utf8")) as Spec;
+    const loaded = parseSpec(vary(spec, { chip: { bank: { mac_lanes: 32 } } }), "<tiny, 32 lanes>");
+    const w = loaded.warnings.find((x) => x.path === "chip.bank.mac_lanes");
+    expect(w?.message).toMatch(/32 lanes consume more weights per cycle than a bank read delivers \(8\); the generated bank builds 8 multipliers/);
+    expect(parseSpec(spec, "<tiny>").warnings).toEqual([]);
   });
 });
 

@@ -264,6 +264,12 @@ export function checkSpec(spec: Spec, d: Derived): CheckResult {
       message: `${chip.bank.mac_lanes} lanes consume fewer weights per cycle than a bank read delivers (${weightsPerRead}); GEMVs are compute-bound, not bandwidth-bound`,
     });
   }
+  if (chip.bank.mac_lanes > weightsPerRead) {
+    warnings.push({
+      path: "chip.bank.mac_lanes",
+      message: `${chip.bank.mac_lanes} lanes consume more weights per cycle than a bank read delivers (${weightsPerRead}); the generated bank builds ${weightsPerRead} multipliers (one BMEM word a beat), so the RTL's compute-bound work (prefill's GEMMs) is slower than the analytical model, which counts ${chip.bank.mac_lanes}`,
+    });
+  }
   const maxCols = Math.max(...d.gemvs.map((g) => g.cols));
   const safeAcc = numerics.weight_bits + numerics.activation_bits + Math.ceil(Math.log2(maxCols));
   if (numerics.accumulator_bits < safeAcc) {
