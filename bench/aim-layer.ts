@@ -1,9 +1,12 @@
 // Benchmark (not a test): one full-width LLaMA-7B decoder layer (hidden 4096, 32 heads, MLP 11008)
 // on the seed's chip (8 dies × 16 banks, 64 MAC lanes, 256-bit bank reads, 256-bit die links) in
 // Verilator, at position CONTEXT - 1 of a CONTEXT-token context (default 512): the KV cache of the
-// earlier positions is loaded into the banks (compiler kvCacheProgram) rather than decoded.
+// earlier positions is loaded into the banks (compiler kvCacheProgram) rather than decoded. The
+// weights and that cache go into BMEM through the simulation's back door (RTL engine preloadBmem:
+// the load program's ld_bmem words as $readmemh files), not over the bus; --bus-load loads them
+// over the bus as gen-rtl run does (about 35 minutes more here).
 //
-//   node dist/bench/aim-layer.js [--spec bench/aim-layer.json] [--seed S] [--json]
+//   node dist/bench/aim-layer.js [--spec bench/aim-layer.json] [--seed S] [--json] [--bus-load]
 //   (bench/aim-layer.sh runs it under /usr/bin/time for the peak memory)
 //
 // It reports the layer's measured cycles beside the instruction-level cycle model and the seed's
@@ -26,7 +29,9 @@ import { randomLlamaWeights } from "../sim/golden/llama-weights.js";
 import { decodeStep, type LlamaCache } from "../sim/golden/llama.js";
 import { prng } from "../sim/prng.js";
 
-const { values } = parseArgs({ options: { spec: { type: "string", default: "bench/aim-layer.json" }, seed: { type: "string", default: "1" }, json: { type: "boolean", default: false } } });
+const { values } = parseArgs({
+  options: { spec: { type: "string", default: "bench/aim-layer.json" }, seed: { type: "string", default: "1" }, json: { type: "boolean", default: false }, "bus-load": { type: "boolean", default: false } },
+});
 const seed = Number(values.seed);
 const t0 = Date.now();
 const secs = (since: number): number => (Date.now() - since) / 1000;
@@ -67,7 +72,7 @@ t = Date.now();
 const run = await runOnRtl(loaded, programs, {
   building: () => log("Verilator build (cached in .cache/verilator)"),
   simulating: (i) => log(`simulating ${i.instructions} instructions, about ${i.modelCycles} cycles by the instruction model${i.build.cached ? "" : ` (built in ${i.build.seconds.toFixed(0)} s)`}`),
-});
+}, { preloadBmem: !values["bus-load"] });
 const simS = secs(t);
 const p = c.layout.p;
 const allInstr = programs.flatMap(instructionsOf);

@@ -21,6 +21,7 @@ import type { Spec } from "../generator/spec/schema.js";
 import { randomLlamaWeights } from "../sim/golden/llama-weights.js";
 import { decodeTokens } from "../sim/golden/llama.js";
 import { bankWaitsToGemv } from "../sim/decode/cycles.js";
+import { runOnRtl } from "../sim/decode/engine-rtl.js";
 import type { Engine } from "../sim/decode/engine.js";
 import { progressLine } from "../sim/decode/progress.js";
 import { choosePromptLength, DEFAULT_PROMPT_CAP, drawPrompt } from "../sim/decode/prompt.js";
@@ -275,6 +276,31 @@ describe("a fault in the load program is caught", () => {
 // overlap) run on the same chip: the data is the same, each run's cycles are the instruction
 // model's, and the overlapped steps are faster by exactly what the model says the overlap hides:
 // min(the appends' cycles, the part of Q's GEMV they ran beside).
+describe.skipIf(!have)("the BMEM back door (the benchmark's weight load)", () => {
+  it("preloading the load program's BMEM words gives the same results and step cycles as loading them over the bus", async () => {
+    const loaded = loadSpec("specs/tiny.json", { rtl: true });
+    const w = randomLlamaWeights(loaded, 5);
+    const c = compileDecode(loaded, w);
+    const programs = [c.load, c.step(0, 7, { readLayers: true }), c.step(1, 9, { readLayers: true })];
+    const hooks = { building: () => {}, simulating: () => {} };
+    const bus = await runOnRtl(loaded, programs, hooks);
+    const pre = await runOnRtl(loaded, programs, hooks, { preloadBmem: true });
+    expect(bus.problems).toEqual([]);
+    expect(pre.problems).toEqual([]);
+    expect(pre.reads).toEqual(bus.reads);
+    expect(pre.measured!.slice(1)).toEqual(bus.measured!.slice(1));
+    // Every ld_bmem of the load program went through the back door: 0 cycles each, and every BMEM word of the images.
+    const lds = c.load.instrs.map((t, i) => [t.instr.op, i] as const).filter(([op]) => op === "ld_bmem");
+    for (const [, i] of lds) {
+      expect(pre.measured![0]![i]).toBe(0);
+      expect(bus.measured![0]![i]).toBeGreaterThan(0);
+    }
+    const bmemWords = c.load.instrs.reduce((s, t) => s + (t.instr.op === "ld_bmem" ? (Number(t.instr.n) * c.layout.p.host_bits) / c.layout.p.bank.read_bits : 0), 0);
+    expect(pre.sim!.preloaded_bmem_words).toBe(bmemWords);
+    expect(pre.sim!.cycles).toBeLessThan(bus.sim!.cycles);
+  }, 600_000);
+});
+
 describe.skipIf(!have)("the KV appends overlap the Q GEMV", () => {
   it("tiny: same results, fewer cycles, by the hidden amount the model computes", async () => {
     const { runOnRtl } = await import("../sim/decode/engine-rtl.js");

@@ -11,6 +11,8 @@ export interface SimInfo {
   cycles: number;
   wall_s: number;
   build: { cached: boolean; seconds: number };
+  /** BMEM words loaded through the simulation back door instead of ld_bmem (RtlOptions.preloadBmem); absent: none. */
+  preloaded_bmem_words?: number;
 }
 
 export interface EngineRun {

@@ -25,6 +25,8 @@ export interface VerilatorBuild {
    * which then writes a VCD to the path given as +trace+PATH. A separate cache entry.
    */
   trace?: boolean;
+  /** Verilog macros to define (+define+NAME), e.g. PIM_GEN_PRELOAD; identifiers only. Part of the cache key. */
+  defines?: readonly string[];
 }
 
 /** Extra flags of a tracing build. */
@@ -103,10 +105,19 @@ function checkNames(files: Record<string, string>): void {
   }
 }
 
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function defineFlags(b: VerilatorBuild): string[] {
+  return (b.defines ?? []).map((d) => {
+    if (!IDENTIFIER.test(d)) throw new Error(`verilator build ${b.name}: define ${JSON.stringify(d)} is not an identifier`);
+    return `+define+${d}`;
+  });
+}
+
 function buildKey(b: VerilatorBuild, version: string): string {
   const h = createHash("sha256");
   const sources = Object.entries(b.sources).map(([k, v]) => [k, v]);
-  h.update(JSON.stringify({ top: b.top, flags: b.trace ? [...BUILD_FLAGS, ...TRACE_FLAGS] : BUILD_FLAGS, version, sources }));
+  h.update(JSON.stringify({ top: b.top, flags: [...(b.trace ? [...BUILD_FLAGS, ...TRACE_FLAGS] : BUILD_FLAGS), ...defineFlags(b)], version, sources }));
   return h.digest("hex");
 }
 
@@ -155,6 +166,7 @@ async function doBuild(b: VerilatorBuild, key: string): Promise<BuiltModel> {
     const args = [
       ...BUILD_FLAGS,
       ...(b.trace ? TRACE_FLAGS : []),
+      ...defineFlags(b),
       "--top-module",
       b.top,
       "--Mdir",

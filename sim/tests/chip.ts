@@ -67,7 +67,8 @@ export function chipBuild(loaded: LoadedSpec, trace = false): VerilatorBuild {
   for (const m of rtlModules(loaded)) sources[`${m.module}.v`] = m.text;
   // Every generated module (the chip uses all of them).
   sources["chip_tb.cpp"] = chipTestbench(p).text;
-  return { name: `${p.name}_chip`, top: `${p.name}_chip`, sources, ...(trace ? { trace } : {}) };
+  // PIM_GEN_PRELOAD: the BMEM back door (+bmem_preload=DIR; {name}_dpram_be), used by the RTL engine on request.
+  return { name: `${p.name}_chip`, top: `${p.name}_chip`, sources, defines: ["PIM_GEN_PRELOAD"], ...(trace ? { trace } : {}) };
 }
 
 const hex = (v: bigint): string => v.toString(16);
