@@ -23,12 +23,14 @@ export interface PrefillTile {
   program: Program;
 }
 
+/** One position against the golden LLaMA. */
 export interface PositionReport {
   pos: number;
   token_in: number;
-  /** The chip's argmax of this position's logits; null when it returned none. */
+  /** The chip's token: the argmax of this position's logits; null when it returned none. */
   rtl_token: number | null;
   golden_token: number;
+  /** Every layer output, the logits and the token bit for bit. */
   match: boolean;
   layers_match: boolean[];
   logits_match: boolean;

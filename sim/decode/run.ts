@@ -33,7 +33,7 @@ import { analyticalCycles, bankWaitsToGemv, stepCycles, type StepCycles } from "
 import { perProgram, type Engine, type EngineRun, type SimInfo } from "./engine.js";
 import { runOnModel } from "./engine-model.js";
 import { runOnRtl } from "./engine-rtl.js";
-import { prefillReport, type PrefillReport } from "./prefill.js";
+import { prefillReport, type PositionReport, type PrefillReport } from "./prefill.js";
 import { buildPrograms, corruptLoadWord, inOrder } from "./programs.js";
 import { checkRunSize, choosePromptLength, drawPrompt } from "./prompt.js";
 
@@ -52,17 +52,9 @@ export interface RunOptions {
 /** Progress: a phase ("weights/golden", "compile", "Verilator build", "simulate", "compare") and a detail. */
 export type Progress = (phase: string, detail?: string) => void;
 
-export interface StepReport {
+/** A decode step: its position's comparison (as a prefill position's), its step number and cycles. */
+export interface StepReport extends PositionReport {
   step: number;
-  pos: number;
-  token_in: number;
-  /** The chip's token (argmax of its logits); null when it returned no logits. */
-  rtl_token: number | null;
-  golden_token: number;
-  /** Every layer output, the logits and the token bit for bit. */
-  match: boolean;
-  layers_match: boolean[];
-  logits_match: boolean;
   /** True for the steps that produce the N generated tokens (the last prompt step and after). */
   generates: boolean;
   cycles: StepCycles;
