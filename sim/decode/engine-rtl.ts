@@ -8,8 +8,9 @@
 // per read (Program.reads).
 // With `preloadBmem`, the ld_bmem instructions before the chip's first BMEM use (gemv, st_bmem,
 // st_vt: in practice the load program's weights and KV cache) are taken out of the stimulus and
-// their words written to bmem_<bank>.hex files that the chip's BMEMs read at time 0 (the
-// +bmem_preload back door of {name}_dpram_be); those instructions then measure 0 cycles. Same
+// their words written to one file per bank, named by its BMEM's hierarchical name, that the
+// chip's BMEMs read at time 0 (the +bmem_preload back door of {name}_dpram_be); those instructions
+// then measure 0 cycles. Same
 // memory contents, far fewer simulated cycles: the benchmark's weight load.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -87,6 +88,11 @@ export function splitPreload(p: ReturnType<typeof chipParams>, programs: readonl
   return { instrs, data, kept, files: new Map([...files].map(([b, lines]) => [b, `${lines.join("\n")}\n`])), words };
 }
 
+/** The preload file of a bank: its BMEM's hierarchical name in the Verilated chip (as %m prints it), .hex. */
+export function preloadFile(name: string, bank: number): string {
+  return `TOP.${name}_chip.g_bank[${bank}].u_bank.u_bmem.hex`;
+}
+
 export async function runOnRtl(loaded: LoadedSpec, programs: readonly Program[], hooks: RtlHooks, opts: RtlOptions = {}): Promise<EngineRun> {
   const p = chipParams(loaded);
   hooks.building();
@@ -107,7 +113,7 @@ export async function runOnRtl(loaded: LoadedSpec, programs: readonly Program[],
     writeFileSync(stim, chipStimulus(p, { instrs, data, stall: 0 }, 1, limit));
     const preloadArgs: string[] = [];
     if (pre) {
-      for (const [bank, text] of pre.files) writeFileSync(join(dir, `bmem_${bank}.hex`), text);
+      for (const [bank, text] of pre.files) writeFileSync(join(dir, preloadFile(p.name, bank)), text);
       preloadArgs.push(`+bmem_preload=${dir}`);
     }
     // A slow simulation (1e4 cycles/s) of the whole budget, and at least five minutes.
