@@ -29,6 +29,7 @@ import { randomLlamaWeights } from "../sim/golden/llama-weights.js";
 import { decodeStep, decodeTokens, type LlamaCache } from "../sim/golden/llama.js";
 import { ChipModel } from "../sim/golden/chip.js";
 import { prng } from "../sim/prng.js";
+import { packByShifts, packToWords, rewrap, unpackFromWords } from "../generator/compiler/words.js";
 
 const TINY = loadSpec("specs/tiny.json");
 const ICE40 = loadSpec("specs/fpga-ice40.json");
@@ -297,5 +298,37 @@ describe("the chip's own prediction of a token (predictChipToken, gen-rtl model)
     const aim = loadSpec("specs/aim-llama7b.json");
     const pred = predictChipToken(aim, "bank_per_head");
     expect(pred).toMatchObject({ mapping: "bank_per_head", unavailable: expect.stringMatching(/mem_bits \(800\)/) });
+  });
+});
+
+describe("bit packing (words.ts)", () => {
+  test("by hand: fields from bit 0 up, two's complement, the last word zero-padded", () => {
+    // 1, -1 (0xF), 2 as 4-bit fields in 8-bit words: 0xF1, 0x02.
+    expect(packToWords([1n, -1n, 2n], 4, 8)).toEqual([0xf1n, 0x02n]);
+    // -2 as a 12-bit field (0xFFE) across 8-bit words: 0xFE, 0x0F.
+    expect(packToWords([-2n], 12, 8)).toEqual([0xfen, 0x0fn]);
+    // 6-bit fields (not whole hex digits): 5 and -1 (0x3F) in 8-bit words: 0b11_000101 = 0xC5, then 0x0F.
+    expect(packToWords([5n, -1n], 6, 8)).toEqual([0xc5n, 0x0fn]);
+  });
+  test("the hex fast path equals the shift path on random fields, and unpacks back", () => {
+    const r = prng(11);
+    for (const [bits, wordBits] of [[4, 32], [4, 256], [8, 64], [8, 800], [12, 16], [16, 512], [32, 96], [4, 12]] as const) {
+      const half = 2 ** (bits - 1);
+      const values = Array.from({ length: 1 + r.int(0, 300) }, () => BigInt(r.int(-half, half - 1)));
+      const words = packToWords(values, bits, wordBits);
+      expect(words, `${bits} in ${wordBits}`).toEqual(packByShifts(values, bits, wordBits));
+      expect(unpackFromWords(words, wordBits, bits, values.length)).toEqual(values);
+    }
+  });
+  test("rewrap re-cuts the same bit stream (whole-word fast paths included)", () => {
+    const r = prng(12);
+    const word = (bits: number): bigint => packByShifts(Array.from({ length: bits / 4 }, () => BigInt(r.int(0, 15))), 4, bits)[0]!;
+    for (const [from, to] of [[256, 512], [512, 256], [32, 64], [64, 16], [16, 24], [24, 16], [256, 800]] as const) {
+      const words = Array.from({ length: 1 + r.int(0, 40) }, () => word(from));
+      expect(rewrap(words, from, to), `${from} → ${to}`).toEqual(packByShifts(words, from, to));
+    }
+    // By hand: 0x12, 0x34 (8-bit words) into one 16-bit word: 0x3412; and back.
+    expect(rewrap([0x12n, 0x34n], 8, 16)).toEqual([0x3412n]);
+    expect(rewrap([0x3412n], 16, 8)).toEqual([0x12n, 0x34n]);
   });
 });

@@ -30,12 +30,15 @@ export function gemvBankImage(layout: Layout, w: LlamaWeights, plan: GemvPlan, b
   const b = layout.p.bank;
   const M = gemvMatrix(w, plan);
   const words: bigint[] = [];
+  if (b.weights_per_word * b.weight_bits !== b.read_bits) throw new Error("compiler: a BMEM word is not a whole number of weights");
   for (const nat of plan.rowMap[bank]!) {
-    const row = plan.colMap.map((c) => (nat >= 0 && c >= 0 ? M[nat]![c]! : 0n));
-    for (let k = 0; k < plan.wpr; k++) {
-      const fields = Array.from({ length: b.weights_per_word }, (_, i) => row[k * b.weights_per_word + i] ?? 0n);
-      words.push(packToWords(fields, b.weight_bits, b.read_bits)[0]!);
+    if (nat < 0) {
+      for (let k = 0; k < plan.wpr; k++) words.push(0n);
+      continue;
     }
+    // The row's wpr words at once (packToWords zero-pads the last one).
+    const row = plan.colMap.map((c) => (c >= 0 ? M[nat]![c]! : 0n));
+    for (const word of packToWords(row, b.weight_bits, b.read_bits)) words.push(word);
   }
   return words;
 }
