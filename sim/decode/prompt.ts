@@ -50,7 +50,7 @@ export function choosePromptLength(loaded: LoadedSpec, tokens: number, requested
   const why =
     length === fits && fits < Math.min(spec, DEFAULT_PROMPT_CAP)
       ? `so that the ${tokens} tokens fit the context of ${L}`
-      : `each prompt token is a whole simulated decode step; the default is capped at ${DEFAULT_PROMPT_CAP}`;
+      : `every prompt token is simulated (a decode step, or its share of a prefill tile); the default is capped at ${DEFAULT_PROMPT_CAP}`;
   return { length, note: `prompt of ${length} tokens, not workload.prompt_len = ${spec}: ${why} (--prompt-len sets it)` };
 }
 
