@@ -24,6 +24,22 @@ function hash32(text: string, seed: number): number {
   return h >>> 0;
 }
 
+/** Spans int() draws without BigInt: (s - 1)² + 2^32 stays below 2^53. */
+const SMALL_SPAN = 2 ** 20;
+const TWO32_MOD = (s: number): number => 4294967296 % s;
+
+const signedTables = new Map<number, readonly bigint[]>();
+
+/** Every `bits`-bit pattern as its two's-complement value, indexed by the pattern. */
+function signedTable(bits: number): readonly bigint[] {
+  let t = signedTables.get(bits);
+  if (!t) {
+    t = Array.from({ length: 2 ** bits }, (_, x) => BigInt.asIntN(bits, BigInt(x)));
+    signedTables.set(bits, t);
+  }
+  return t;
+}
+
 export function prng(seed: number): Prng {
   let state = seed >>> 0;
   const u32 = (): number => {
@@ -38,10 +54,15 @@ export function prng(seed: number): Prng {
     u32,
     int(lo, hi) {
       if (hi < lo) throw new Error(`prng.int: empty range [${lo}, ${hi}]`);
-      // Exact integer arithmetic in BigInt (a 64-bit sum of two draws is past 2^53 in a double, which
-      // once made int(1, 64) always 1); two draws leave a bias below 2^-32 for any test range.
-      const span = BigInt(hi) - BigInt(lo) + 1n;
-      const r = ((BigInt(u32()) << 32n) | BigInt(u32())) % span;
+      // (two draws as one 64-bit number) mod span, exactly: two draws leave a bias below 2^-32 for
+      // any test range. A 64-bit number is past 2^53 in a double (which once made int(1, 64) always
+      // 1), so it is never formed as one: for spans up to 2^20 the same residue comes from
+      // ((hi mod s) × (2^32 mod s) + lo) mod s, every term exact in a double; wider spans use BigInt.
+      const hiWord = u32();
+      const loWord = u32();
+      const s = hi - lo + 1;
+      if (s <= SMALL_SPAN) return lo + (((hiWord % s) * TWO32_MOD(s) + loWord) % s);
+      const r = ((BigInt(hiWord) << 32n) | BigInt(loWord)) % (BigInt(hi) - BigInt(lo) + 1n);
       return lo + Number(r);
     },
     bits(bits) {
@@ -50,6 +71,9 @@ export function prng(seed: number): Prng {
       return BigInt.asUintN(bits, v);
     },
     signed(bits) {
+      // Up to 16 bits (weights, KV, activations): the same one draw's low bits, from a table of
+      // BigInts made once per width (the golden LLaMA's weights are hundreds of millions of these).
+      if (bits >= 1 && bits <= 16) return signedTable(bits)[u32() & ((1 << bits) - 1)]!;
       return BigInt.asIntN(bits, self.bits(bits));
     },
     fork(label) {

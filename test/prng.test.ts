@@ -4,6 +4,28 @@ import { describe, expect, it } from "vitest";
 import { prng } from "../sim/prng.js";
 
 describe("prng", () => {
+  it("int is (two u32 draws as one 64-bit number) mod span, exactly, on both sides of its BigInt-free range", () => {
+    for (const [lo, hi] of [[-8, 7], [0, 1], [1, 64], [-(2 ** 19), 2 ** 19 - 1], [0, 2 ** 20 - 1], [0, 2 ** 20], [-(2 ** 31), 2 ** 31 - 1]] as const) {
+      const a = prng(99);
+      const b = prng(99);
+      for (let i = 0; i < 2000; i++) {
+        const want = lo + Number(((BigInt(b.u32()) << 32n) | BigInt(b.u32())) % (BigInt(hi) - BigInt(lo) + 1n));
+        expect(a.int(lo, hi), `int(${lo}, ${hi}) draw ${i}`).toBe(want);
+      }
+    }
+  });
+
+  it("signed(bits) is the low bits of one draw as two's complement, for table widths and wider", () => {
+    for (const bits of [1, 4, 8, 12, 16, 17, 32, 40]) {
+      const a = prng(5);
+      const b = prng(5);
+      for (let i = 0; i < 500; i++) {
+        const want = BigInt.asIntN(bits, b.bits(bits));
+        expect(a.signed(bits), `${bits} bits, draw ${i}`).toBe(want);
+      }
+    }
+  });
+
   it("replays the same sequence from the same seed", () => {
     const a = prng(42);
     const b = prng(42);
