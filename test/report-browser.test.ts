@@ -15,6 +15,7 @@ import { buildReport } from "../generator/report/html.js";
 import { loadSpec } from "../generator/spec/load.js";
 import { prepareSweep, runSweep, sweepFiles } from "../generator/sweep/index.js";
 import { writeFilesAtomically } from "../generator/output/write-files.js";
+import { SIM_FIXTURE, SYNTH_FIXTURE } from "./report-fixtures.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const ARGS = [
@@ -29,22 +30,6 @@ const ARGS = [
 ];
 const have = existsSync(CHROMIUM);
 if (!have) console.warn(`test/report-browser.test.ts: ${CHROMIUM} not found; skipping (apt-get install -y chromium)`);
-
-/** Three timed checks (one off by 10 cycles) and one without cycles, as `gen-rtl sim` writes them. */
-const SIM = {
-  spec: "tiny",
-  seed: 3,
-  tests: [
-    { name: "bank/gemv_random", passed: true, cycles: { measured: 2054, model: 2054 } },
-    { name: "chip/gemv.whole", passed: true, cycles: { measured: 2216, model: 2216 } },
-    { name: "ctrl/softmax", passed: false, cycles: { measured: 130, model: 120 }, detail: "cycles differ" },
-    { name: "bank/backpressure", passed: true },
-  ],
-  passed: 3,
-  failed: 1,
-  test_pattern: null,
-};
-const SYNTH = { target: "ice40", device: "up5k", resources: { lut: 4321, ff: 1234, bram: 12, dsp: 4 }, per_module: null, fmax_mhz: 31.5, fits: true };
 
 interface Pixels {
   width: number;
@@ -92,8 +77,8 @@ describe.skipIf(!have)("the report in headless Chromium", () => {
     dir = mkdtempSync(join(tmpdir(), "pim-gen-report-browser-"));
     const results = join(dir, "results");
     mkdirSync(join(results, "synth"), { recursive: true });
-    writeFileSync(join(results, "sim.json"), JSON.stringify(SIM));
-    writeFileSync(join(results, "synth", "ice40.json"), JSON.stringify(SYNTH));
+    writeFileSync(join(results, "sim.json"), JSON.stringify(SIM_FIXTURE));
+    writeFileSync(join(results, "synth", "ice40.json"), JSON.stringify(SYNTH_FIXTURE));
     const sweep = await runSweep(prepareSweep("specs/tiny.json", ["chip.bus.bits=32,64,128"], null), { metric: "tokens_per_s", mapping: "spec" });
     writeFilesAtomically(join(results, "sweep"), await sweepFiles(sweep));
     const { html } = await buildReport(loadSpec("specs/tiny.json"), { results });

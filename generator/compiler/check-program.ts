@@ -5,6 +5,7 @@
 // (batch B > 1) leaves ceil(rows / per_word) words per vector; its gathers drain one vector each,
 // tok 0 … B - 1 in order, and nothing else is gathered from those banks until they are done.
 import { encodeInstruction, gemvMask, type ChipParams } from "../rtl/chip.js";
+import { gemvShape } from "../model/cycles-chip.js";
 import type { Program } from "./program.js";
 
 /** Problems found (empty: none), one line each with the instruction's index and tag. */
@@ -23,7 +24,7 @@ export function programProblems(p: ChipParams, prog: Program): string[] {
     }
     if (instr.op === "gemv") {
       const rows = Number(instr.rows);
-      const batch = Number(instr.kv) === 1 ? 1 : Math.max(1, Number(instr.batch ?? 1));
+      const { batch } = gemvShape(instr);
       if (rows > p.bus.max_count) problems.push(`${at}: ${rows} rows, a packer returns at most ${p.bus.max_count}`);
       const mask = gemvMask(p, instr);
       for (let b = 0; b < p.banks; b++) {

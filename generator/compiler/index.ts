@@ -9,7 +9,7 @@ export { planLayout, type CmemMap, type CramMap, type BramMap, type Layout } fro
 export { vecWords } from "./sizes.js";
 export type { GemvName, GemvPlan } from "./weight-rows.js";
 export { loadProgram } from "./load-program.js";
-export { instructionsOf, tally, type InstrTag, type Part, type Program, type ReadBack, type Stream, type TaggedInstruction } from "./program.js";
+export { instructionsOf, readsOfPosition, tally, type InstrTag, type Part, type Program, type ReadBack, type Stream, type TaggedInstruction } from "./program.js";
 export { hostArgmax, runDecodeOnChipModel, runProgram, type ChipDecodeRun, type ChipStep } from "./run-model.js";
 export { stepProgram, type StepOptions } from "./step-program.js";
 export { kvCacheImages, kvCacheProgram } from "./kv-image.js";

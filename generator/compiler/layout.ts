@@ -65,6 +65,9 @@ export interface CmemMap {
   kRope: number;
   /** Per KV head: gathered scores, scores after the requant op, probabilities (context_len elements each). */
   scores: number[];
+  /** Words of one head's scores (and of its scaled scores), and of its probabilities. */
+  scoreWords: number;
+  probWords: number;
   scaled: number[];
   probs: number[];
   attn: number;
@@ -96,6 +99,8 @@ export interface CramMap {
 export interface BramMap {
   /** Input vectors of the weight GEMVs. */
   x: number;
+  /** Words of that input: one vector of the widest GEMV (a prefill tile's slot stride). */
+  xWords: number;
   /** q of one head (score GEMV). */
   q: number;
   /** Probabilities of one head (PV GEMV). */
@@ -150,7 +155,7 @@ export function planLayout(loaded: LoadedSpec, p: ChipParams, opts: LayoutOption
   const d = dims.headDim;
   const hb = p.host_bits;
   const batch = opts.batch ?? 1;
-  if (batch > 1 && batch > p.bank.batch) throw new Error(`compiler: a GEMM batch of ${batch}, the banks hold ${p.bank.batch} vectors`);
+  if (batch > p.bank.batch) throw new Error(`compiler: a GEMM batch of ${batch}, the banks hold ${p.bank.batch} vectors`);
   const kvRows = packerRows(p);
   if (kvRows < p.bus.per_word) fail(`chip.bus.bits: a bank's result packer holds ${p.bus.max_count} results, less than one bus word (${p.bus.per_word})`);
   const maxRows = packerRows(p, batch);
@@ -198,8 +203,10 @@ export function planLayout(loaded: LoadedSpec, p: ChipParams, opts: LayoutOption
 
   // ---- BRAM ----
   const bramAlloc = allocator();
+  const xWords = bramWords(p, Math.max(...allGemvs.map((g) => g.cols)));
   const bram = {
-    x: bramAlloc.take(bramWords(p, Math.max(...allGemvs.map((g) => g.cols)))),
+    x: bramAlloc.take(xWords),
+    xWords,
     q: bramAlloc.take(bramWords(p, d)),
     p: bramAlloc.take(bramWords(p, vCols)),
     used: 0,
@@ -239,8 +246,10 @@ export function planLayout(loaded: LoadedSpec, p: ChipParams, opts: LayoutOption
     qRope: c.take(vecWords(p, H)),
     kRope: c.take(vecWords(p, dims.kvDim)),
     scores: perHead(sw),
+    scoreWords: sw,
     scaled: perHead(sw),
     probs: perHead(vecWords(p, vCols)),
+    probWords: vecWords(p, vCols),
     attn: c.take(dims.heads * headOutWords),
     o: c.take(L.o.outWords),
     resid: c.take(hw),

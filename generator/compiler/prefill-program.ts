@@ -28,12 +28,10 @@
 // their decode addresses.
 import { UserError } from "../errors.js";
 import type { LlamaWeights } from "../../sim/golden/llama-weights.js";
-import { allBanks, bankMask } from "./gather-order.js";
-import { gemvShift } from "./images.js";
-import type { GemvPlan, Layout } from "./layout.js";
+import type { Layout } from "./layout.js";
 import { programBuilder, type Program } from "./program.js";
-import { allocator, bramWords, vecWords } from "./sizes.js";
-import { attention, bcastInput, emitter, kvAppend, residualAdd, rmsnorm, vop, type Emit, type StepOptions } from "./step-program.js";
+import { allocator, vecWords } from "./sizes.js";
+import { attention, bcastInput, emitter, kvAppend, residualAdd, rmsnorm, vop, weightGemv, type StepOptions } from "./step-program.js";
 import { packToWords } from "./words.js";
 
 /** A slab's phases: word offsets of the vectors that live in it one after another. */
@@ -81,8 +79,7 @@ export function tileLayout(layout: Layout, batch: number): TileLayout {
   const L = layout.layers[0]!;
   const H = dims.hidden;
   const F = dims.intermediate;
-  const all = [...layout.layers.flatMap((g) => Object.values(g) as GemvPlan[]), layout.lmHead];
-  const stride = bramWords(p, Math.max(...all.map((g) => g.cols)));
+  const stride = layout.bram.xWords;
   const bram = { base: layout.bram.used, stride };
   const bramNeed = bram.base + batch * stride;
   if (bramNeed > p.bank.bram_depth) {
@@ -114,13 +111,12 @@ export function tileLayout(layout: Layout, batch: number): TileLayout {
   const c = allocator(gains ? gains.to : 0);
   const hw = vecWords(p, H);
   const perHead = (words: number): number[] => Array.from({ length: dims.kvHeads }, () => c.take(words));
-  // Scores, scaled scores and probabilities per KV head: the decode's sizes (layout.ts).
-  const sw = vecWords(p, at.kRows * at.nd);
+  // Scores, scaled scores and probabilities per KV head: the decode's sizes.
   const xn = c.take(hw);
   const qRope = c.take(hw);
-  const scores = perHead(sw);
-  const scaled = perHead(sw);
-  const probs = perHead(vecWords(p, at.vCols));
+  const scores = perHead(dm.scoreWords);
+  const scaled = perHead(dm.scoreWords);
+  const probs = perHead(dm.probWords);
   const attn = c.take(dims.heads * at.headOutWords);
   // SiLU × up (the MLP's) overlays the attention's regions, from qRope on: their lives do not meet.
   const act = qRope;
@@ -136,38 +132,6 @@ export function tileLayout(layout: Layout, batch: number): TileLayout {
     );
   }
   return { batch, bram, cmem, slab };
-}
-
-/**
- * A weight GEMM of the tile's vectors (BRAM slots 0 … b - 1) per chunk, each chunk's results
- * gathered token by token into dst[t] + the chunk's offset. `during` runs while the banks compute
- * the last chunk; it must not write BRAM slots or the words the gathers fill.
- */
-function weightGemm(layout: Layout, tile: TileLayout, w: LlamaWeights, e: Emit, plan: GemvPlan, dst: readonly number[], during: () => void = () => {}): void {
-  const all = bankMask(allBanks(layout.p));
-  const b = dst.length;
-  plan.chunks.forEach((ch, i) => {
-    const what = plan.chunks.length > 1 ? `${plan.name} rows ${ch.first}…${ch.first + ch.rows - 1}` : plan.name;
-    e("intra_bank_weights", "weights", `gemm ${what} × ${b} tokens`, {
-      op: "gemv",
-      rows: ch.rows,
-      cols: plan.cols,
-      w_base: plan.wBase + ch.first * plan.wpr,
-      a_base: tile.bram.base,
-      shift: gemvShift(w, plan.name),
-      kv: 0,
-      mask: all,
-      batch: b,
-      a_stride: tile.bram.stride,
-    });
-    if (i === plan.chunks.length - 1) during();
-    dst.forEach((d, t) => e("controller_bank", "weights", `gather ${what} token ${t}`, { op: "gather", mask: all, addr: d + ch.outWord, tok: t }));
-  });
-}
-
-/** CMEM[src] (elems activations) into BRAM slot t of every bank. */
-function bcastSlot(layout: Layout, tile: TileLayout, e: Emit, src: number, elems: number, t: number, what: string): void {
-  e("controller_bank", "weights", `bcast ${what} token ${t}`, { op: "bcast", addr: src, n: vecWords(layout.p, elems), bram: tile.bram.base + t * tile.bram.stride, bank: 0 });
 }
 
 /**
@@ -194,6 +158,7 @@ export function prefillProgram(layout: Layout, tile: TileLayout, w: LlamaWeights
   // The decode's helpers on the tile's shared CMEM regions (and, per token, its k / v for the append).
   const shared = { ...layout, cmem: { ...layout.cmem, qRope: tc.qRope, scores: tc.scores, scaled: tc.scaled, probs: tc.probs, attn: tc.attn } };
   const withKv = (t: number): Layout => ({ ...shared, cmem: { ...shared.cmem, kRope: at(t, "kRope"), v: at(t, "v") } });
+  const slot = (t: number): number => tile.bram.base + t * tile.bram.stride;
 
   const top = emitter(out, null);
   tokens.forEach((tok, t) => {
@@ -206,36 +171,36 @@ export function prefillProgram(layout: Layout, tile: TileLayout, w: LlamaWeights
     const base = layout.attention.layers[l]!;
     for (const t of ts) {
       rmsnorm(layout, e, tc.x[t]!, tc.xn, (m) => m.attn[l]!, `attention token ${t}`);
-      bcastSlot(layout, tile, e, tc.xn, H, t, "attention norm");
+      bcastInput(layout, e, tc.xn, H, `attention norm token ${t}`, slot(t));
     }
-    weightGemm(layout, tile, w, e, g.k, slots("k"));
-    weightGemm(layout, tile, w, e, g.v, slots("v"), () => {
+    weightGemv(layout, w, e, g.k, slots("k"), undefined, tile.bram);
+    weightGemv(layout, w, e, g.v, slots("v"), () => {
       for (const t of ts) e("intra_controller", "kv", `rope k token ${t}`, vop("rope", dims.kvDim, at(t, "k"), at(t, "kRope"), { pos: first + t }));
-    });
-    weightGemm(layout, tile, w, e, g.q, slots("q"), () => {
+    }, tile.bram);
+    weightGemv(layout, w, e, g.q, slots("q"), () => {
       for (const t of ts) kvAppend(withKv(t), e, base, first + t);
-    });
+    }, tile.bram);
     for (const t of ts) {
       e("intra_controller", "kv", `rope q token ${t}`, vop("rope", H, at(t, "q"), tc.qRope, { pos: first + t }));
       attention(shared, w, e, base, first + t);
-      bcastSlot(layout, tile, e, tc.attn, layout.attention.attnCols, t, "attention output");
+      bcastInput(layout, e, tc.attn, layout.attention.attnCols, `attention output token ${t}`, slot(t));
     }
-    weightGemm(layout, tile, w, e, g.o, slots("o"));
+    weightGemv(layout, w, e, g.o, slots("o"), undefined, tile.bram);
     for (const t of ts) {
       residualAdd(layout, e, at(t, "o"), tc.x[t]!, tc.x[t]!, `attention token ${t}`);
       rmsnorm(layout, e, tc.x[t]!, tc.xn, (m) => m.mlp[l]!, `MLP token ${t}`);
-      bcastSlot(layout, tile, e, tc.xn, H, t, "MLP norm");
+      bcastInput(layout, e, tc.xn, H, `MLP norm token ${t}`, slot(t));
     }
-    weightGemm(layout, tile, w, e, g.gate, slots("gate"));
-    weightGemm(layout, tile, w, e, g.up, slots("up"), () => {
+    weightGemv(layout, w, e, g.gate, slots("gate"), undefined, tile.bram);
+    weightGemv(layout, w, e, g.up, slots("up"), () => {
       for (const t of ts) e("intra_controller", "weights", `silu gate token ${t}`, vop("silu", F, at(t, "gate"), at(t, "silu")));
-    });
+    }, tile.bram);
     for (const t of ts) {
       e("intra_controller", "weights", `cp_cram up token ${t}`, { op: "cp_cram", src: at(t, "up"), dst: layout.cram.temp, n: vecWords(p, F) });
       e("intra_controller", "weights", `mul silu × up token ${t}`, vop("mul", F, at(t, "silu"), tc.act, { b: layout.cram.temp, shift: w.shifts.mlpMul }));
-      bcastSlot(layout, tile, e, tc.act, F, t, "SiLU × up");
+      bcastInput(layout, e, tc.act, F, `SiLU × up token ${t}`, slot(t));
     }
-    weightGemm(layout, tile, w, e, g.down, slots("down"));
+    weightGemv(layout, w, e, g.down, slots("down"), undefined, tile.bram);
     for (const t of ts) residualAdd(layout, e, at(t, "down"), tc.x[t]!, tc.x[t]!, `MLP token ${t}`);
     if (opts.readLayers) {
       for (const t of ts) {
@@ -246,9 +211,9 @@ export function prefillProgram(layout: Layout, tile: TileLayout, w: LlamaWeights
   });
   for (const t of ts) {
     rmsnorm(layout, top, tc.x[t]!, tc.xn, (m) => m.final, `final token ${t}`);
-    bcastSlot(layout, tile, top, tc.xn, H, t, "final norm");
+    bcastInput(layout, top, tc.xn, H, `final norm token ${t}`, slot(t));
   }
-  weightGemm(layout, tile, w, top, layout.lmHead, slots("logits"));
+  weightGemv(layout, w, top, layout.lmHead, slots("logits"), undefined, tile.bram);
   const lw = vecWords(p, dims.vocab);
   for (const t of ts) {
     top("host", "weights", `rd_cmem logits token ${t}`, { op: "rd_cmem", addr: at(t, "logits"), n: lw });

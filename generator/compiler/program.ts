@@ -51,6 +51,15 @@ export interface Program {
   reads: ReadBack[];
 }
 
+/**
+ * One position's share of a program's reads (ReadBack.pos; a read without one belongs to every
+ * position the program serves): the program with only those reads, and their values.
+ */
+export function readsOfPosition<T>(prog: Program, reads: readonly T[], pos: number): { prog: Program; reads: T[] } {
+  const keep = prog.reads.map((r) => (r.pos ?? pos) === pos);
+  return { prog: { ...prog, reads: prog.reads.filter((_, k) => keep[k]) }, reads: reads.filter((_, k) => keep[k]) };
+}
+
 /** The plain instruction list (for the RTL testbench and the cycle model). */
 export function instructionsOf(prog: Program): Instruction[] {
   return prog.instrs.map((t) => t.instr);

@@ -5,7 +5,7 @@ import { ChipModel } from "../../sim/golden/chip.js";
 import type { LlamaWeights } from "../../sim/golden/llama-weights.js";
 import type { LoadedSpec } from "../spec/load.js";
 import { compileDecode, type CompiledDecode } from "./compile.js";
-import type { Program } from "./program.js";
+import { readsOfPosition, type Program } from "./program.js";
 import { unpackFromWords } from "./words.js";
 
 /** Index of the largest value, the lowest on ties (as the golden model's argmax). */
@@ -52,15 +52,6 @@ export interface ChipDecodeRun {
   chip: ChipModel;
 }
 
-/** Splits a program's reads by position (ReadBack.pos; a read without one belongs to `pos`). */
-export function readsAt(prog: Program, reads: readonly bigint[][], pos: number): { layerOutputs: bigint[][]; logits: bigint[] | undefined } {
-  const mine = prog.reads.map((r, k) => ({ r, v: reads[k] })).filter(({ r }) => (r.pos ?? pos) === pos);
-  return {
-    layerOutputs: mine.filter(({ r }) => r.what === "layer_output").map(({ v }) => v ?? []),
-    logits: mine.find(({ r }) => r.what === "logits")?.v,
-  };
-}
-
 /**
  * As sim/golden/llama.ts decodeTokens, on the chip model: the prompt token by token (or with
  * `prefill`, in tiles of workload.prefill_batch tokens, one prefill program each), then n tokens
@@ -82,7 +73,9 @@ export function runDecodeOnChipModel(loaded: LoadedSpec, weights: LlamaWeights, 
       const program = compiled.prefill(first, toks, { readLayers: true });
       const reads = runProgram(chip, program);
       toks.forEach((token, t) => {
-        const { layerOutputs, logits = [] } = readsAt(program, reads, first + t);
+        const mine = readsOfPosition(program, reads, first + t);
+        const layerOutputs = mine.reads.filter((_, k) => mine.prog.reads[k]!.what === "layer_output");
+        const logits = mine.reads.find((_, k) => mine.prog.reads[k]!.what === "logits") ?? [];
         steps.push({ pos: first + t, token, layerOutputs, logits, next: hostArgmax(logits), program });
       });
     }

@@ -46,34 +46,50 @@ export function emitter(out: ProgramBuilder, layer: number | null): Emit {
   return (part, stream, what, instr) => out.emit(instr, { part, stream, layer, what } satisfies InstrTag);
 }
 
+/** A GEMM's inputs (prefill's tile): vector t at BRAM word base + t × stride of every bank. */
+export interface GemmInputs {
+  base: number;
+  stride: number;
+}
+
 /**
  * A weight GEMV whose input is already in every BRAM: gemv and gather per chunk into CMEM[dst ..].
- * `during` emits work that runs while the banks compute the last chunk (between its gemv and its
- * gather): it must not write the words the GEMV reads.
+ * With `gemm`, one GEMM of dst.length vectors per chunk instead, each vector's results gathered
+ * (gather tok t) into dst[t] + the chunk's offset. `during` emits work that runs while the banks
+ * compute the last chunk (between its gemv and its gathers): it must not write the words the GEMV
+ * reads or the gathers fill.
  */
-function weightGemv(layout: Layout, w: LlamaWeights, e: Emit, plan: GemvPlan, dst: number, during: () => void = () => {}): void {
+export function weightGemv(
+  layout: Layout,
+  w: LlamaWeights,
+  e: Emit,
+  plan: GemvPlan,
+  dst: number | readonly number[],
+  during: () => void = () => {},
+  gemm?: GemmInputs,
+): void {
   const { p } = layout;
   const all = bankMask(allBanks(p));
+  const dsts = typeof dst === "number" ? [dst] : dst;
+  if (!gemm && dsts.length !== 1) throw new Error("compiler: a weight GEMV has one destination");
   plan.chunks.forEach((ch, i) => {
     const what = plan.chunks.length > 1 ? `${plan.name} rows ${ch.first}…${ch.first + ch.rows - 1}` : plan.name;
-    e("intra_bank_weights", "weights", `gemv ${what}`, {
-      op: "gemv",
-      rows: ch.rows,
-      cols: plan.cols,
-      w_base: plan.wBase + ch.first * plan.wpr,
-      a_base: layout.bram.x,
-      shift: gemvShift(w, plan.name),
-      kv: 0,
-      mask: all,
-    });
+    const common = { op: "gemv", rows: ch.rows, cols: plan.cols, w_base: plan.wBase + ch.first * plan.wpr, shift: gemvShift(w, plan.name), kv: 0, mask: all } as const;
+    if (gemm) {
+      e("intra_bank_weights", "weights", `gemm ${what} × ${dsts.length} tokens`, { ...common, a_base: gemm.base, batch: dsts.length, a_stride: gemm.stride });
+    } else {
+      e("intra_bank_weights", "weights", `gemv ${what}`, { ...common, a_base: layout.bram.x });
+    }
     if (i === plan.chunks.length - 1) during();
-    e("controller_bank", "weights", `gather ${what}`, { op: "gather", mask: all, addr: dst + ch.outWord });
+    dsts.forEach((d, t) =>
+      e("controller_bank", "weights", gemm ? `gather ${what} token ${t}` : `gather ${what}`, { op: "gather", mask: all, addr: d + ch.outWord, ...(gemm ? { tok: t } : {}) }),
+    );
   });
 }
 
-/** The input vector (elems activations at CMEM[src]) into every bank's BRAM. */
-export function bcastInput(layout: Layout, e: Emit, src: number, elems: number, what: string): void {
-  e("controller_bank", "weights", `bcast ${what}`, { op: "bcast", addr: src, n: vecWords(layout.p, elems), bram: layout.bram.x, bank: 0 });
+/** The input vector (elems activations at CMEM[src]) into every bank's BRAM: at the GEMVs' input, or at `bram`. */
+export function bcastInput(layout: Layout, e: Emit, src: number, elems: number, what: string, bram = layout.bram.x): void {
+  e("controller_bank", "weights", `bcast ${what}`, { op: "bcast", addr: src, n: vecWords(layout.p, elems), bram, bank: 0 });
 }
 
 /** vop rmsnorm of CMEM[src] with a gain (in CRAM, or copied there from CMEM) into CMEM[dst]. */

@@ -166,7 +166,8 @@ export interface StepCycles {
   layers: LayerCycles[];
 }
 
-function sums(prog: Program, perInstr: readonly number[], keep: (t: InstrTag) => boolean): CycleSums {
+/** A program's cycles (one number per instruction) with and without host I/O, over the instructions `keep` takes. */
+export function cycleSums(prog: Program, perInstr: readonly number[], keep: (t: InstrTag) => boolean = () => true): CycleSums {
   let whole = 0;
   let decode = 0;
   prog.instrs.forEach(({ tag }, i) => {
@@ -201,16 +202,16 @@ export function stepCycles(prog: Program, measured: readonly number[] | null, mo
       t.layer === l;
   const layerList: (number | null)[] = [...Array.from({ length: layers }, (_, l) => l), null];
   return {
-    measured: measured ? sums(prog, measured, all) : null,
-    model: sums(prog, model, all),
+    measured: measured ? cycleSums(prog, measured, all) : null,
+    model: cycleSums(prog, model, all),
     analytical: sumOf(analytical.token),
     parts: parts(prog, measured, model, analytical.token, all),
     layers: layerList.map((l) => {
       const a = l === null ? analytical.outside : analytical.perLayer;
       return {
         layer: l,
-        measured: measured ? sums(prog, measured, inLayer(l)) : null,
-        model: sums(prog, model, inLayer(l)),
+        measured: measured ? cycleSums(prog, measured, inLayer(l)) : null,
+        model: cycleSums(prog, model, inLayer(l)),
         analytical: sumOf(a),
         parts: parts(prog, measured, model, a, inLayer(l)),
       };

@@ -8,13 +8,13 @@
 // The breakdown is the prefill model's four parts: weights (intra-bank weight GEMMs), attention
 // (intra-bank KV), transfers (controller-bank, λ included) and controller (intra-controller); host
 // I/O (the embedding rows in, the layer outputs and logits out) is outside the model.
-import type { Program } from "../../generator/compiler/index.js";
+import { readsOfPosition, type Program } from "../../generator/compiler/index.js";
 import { prefillTime, type PrefillTime } from "../../generator/model/prefill.js";
 import { cycleRates } from "../../generator/model/rates.js";
 import type { Derived } from "../../generator/spec/derive.js";
 import type { StepResult } from "../golden/llama.js";
 import { compareStep, type Mismatch } from "./compare.js";
-import { componentOf, type CycleSums } from "./cycles.js";
+import { componentOf, cycleSums, type CycleSums } from "./cycles.js";
 
 export interface PrefillTile {
   /** Position of its first token. */
@@ -74,16 +74,6 @@ function partOf(prog: Program, i: number): PrefillPart | null {
   return c.startsWith("controller_bank") ? "transfers" : "controller";
 }
 
-function sums(prog: Program, perInstr: readonly number[]): CycleSums {
-  let whole = 0;
-  let decode = 0;
-  perInstr.forEach((c, i) => {
-    whole += c;
-    if (partOf(prog, i) !== null) decode += c;
-  });
-  return { whole, decode };
-}
-
 function byPart(prog: Program, perInstr: readonly number[]): Record<PrefillPart, number> {
   const out: Record<PrefillPart, number> = { weights: 0, attention: 0, transfers: 0, controller: 0 };
   perInstr.forEach((c, i) => {
@@ -95,12 +85,6 @@ function byPart(prog: Program, perInstr: readonly number[]): Record<PrefillPart,
 
 function modelParts(t: PrefillTime): Record<PrefillPart, number> {
   return { weights: t.weights, attention: t.attention, transfers: t.transfer + t.lambda, controller: t.controller };
-}
-
-/** The program's reads of one position (ReadBack.pos), as compareStep takes them. */
-export function readsOfPosition(prog: Program, reads: readonly (readonly bigint[])[], pos: number): { prog: Program; reads: (readonly bigint[])[] } {
-  const keep = prog.reads.map((r) => r.pos === pos);
-  return { prog: { ...prog, reads: prog.reads.filter((_, k) => keep[k]) }, reads: reads.filter((_, k) => keep[k]) };
 }
 
 /**
@@ -140,8 +124,8 @@ export function prefillReport(
       tile: k,
       first: tile.first,
       tokens: tile.tokens.length,
-      measured: meas ? sums(tile.program, meas) : null,
-      model: sums(tile.program, model[k]!),
+      measured: meas ? cycleSums(tile.program, meas) : null,
+      model: cycleSums(tile.program, model[k]!),
       analytical: at(tile.first + tile.tokens.length).total - at(tile.first).total,
     };
   });

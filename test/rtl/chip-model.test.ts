@@ -21,7 +21,7 @@ import {
 import { ctrlOpCycles, ctrlShape } from "../../generator/model/cycles-controller.js";
 import { chipParams, encodeInstruction, OPCODES, type Instruction } from "../../generator/rtl/chip.js";
 import { CTRL_OPCODES } from "../../generator/rtl/ctrl_valu.js";
-import { loadSpec } from "../../generator/spec/load.js";
+import { loadSpec, type LoadedSpec } from "../../generator/spec/load.js";
 import { ChipModel, joinWords, unpackElements } from "../../sim/golden/chip.js";
 import { gemmProgram, gemvProgram } from "../../sim/tests/chip.js";
 import { prng } from "../../sim/prng.js";
@@ -175,11 +175,14 @@ describe("chip cycle model", () => {
 });
 
 describe("chip golden model", () => {
-  it.each([
+  // The presets and a variant with other widths (fixtures.ts chipVariant).
+  const CHIPS: [string, LoadedSpec][] = [
     ["tiny", tiny],
     ["fpga-ice40", ice40],
     ["variant", chipVariant()],
-  ])("%s: a GEMV through ld_bmem, bcast, gemv, gather equals the plain matrix product, requantised, in natural row order", (_, loaded) => {
+  ];
+
+  it.each(CHIPS)("%s: a GEMV through ld_bmem, bcast, gemv, gather equals the plain matrix product, requantised, in natural row order", (_, loaded) => {
     const p = chipParams(loaded);
     const setup = gemvProgram(p, prng(3), { rows: 2 * p.bus.per_word, cols: 3 * p.bank.lanes + 1 });
     const m = new ChipModel(p);
@@ -190,11 +193,7 @@ describe("chip golden model", () => {
     expect(elems).toEqual(setup.natural);
   });
 
-  it.each([
-    ["tiny", tiny],
-    ["fpga-ice40", ice40],
-    ["variant", chipVariant()],
-  ])("%s: st_bmem writes BMEM as ld_bmem does with the same words; bcast to bank k writes only k's BRAM; cp_cram copies CMEM to CRAM", (_, loaded) => {
+  it.each(CHIPS)("%s: st_bmem writes BMEM as ld_bmem does with the same words; bcast to bank k writes only k's BRAM; cp_cram copies CMEM to CRAM", (_, loaded) => {
     const p = chipParams(loaded);
     const r = prng(5);
     const words = Array.from({ length: 5 }, () => r.bits(p.host_bits));
@@ -232,11 +231,7 @@ describe("chip golden model", () => {
     expect(() => m.run({ op: "gather", mask: 1n, addr: 0 })).toThrow(/no results/);
   });
 
-  it.each([
-    ["tiny", tiny],
-    ["fpga-ice40", ice40],
-    ["variant", chipVariant()],
-  ])("%s: a GEMM's vectors gathered in order each equal the plain matrix product in natural row order; out of order is refused", (_, loaded) => {
+  it.each(CHIPS)("%s: a GEMM's vectors gathered in order each equal the plain matrix product in natural row order; out of order is refused", (_, loaded) => {
     const p = chipParams(loaded);
     const setup = gemmProgram(p, prng(9));
     const m = new ChipModel(p);
