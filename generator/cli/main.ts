@@ -78,7 +78,7 @@ function program(): Command {
       // The results of sim, synth, sweep and report live in the same folder: they survive regeneration.
       writeTreeAtomically(out, files, RESULT_ENTRIES);
       process.stdout.write(modelText(model));
-      process.stdout.write(`\ngen-rtl: wrote ${files.size} files to ${out}/ (model.txt, model.json, rtl/, ${loaded.spec.name}.f, tb/)\n`);
+      process.stdout.write(`\ngen-rtl: wrote ${files.size} files to ${out}/ (model.txt, model.json, rtl/, ${loaded.spec.name}.f, tb/, fpga/)\n`);
     });
 
   cli
