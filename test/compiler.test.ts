@@ -8,6 +8,8 @@ import { describe, expect, test } from "vitest";
 import {
   compileDecode,
   gatherStream,
+  gemvRow,
+  gemvShift,
   instructionsOf,
   kSlot,
   kvCacheProgram,
@@ -17,6 +19,7 @@ import {
   runDecodeOnChipModel,
   runProgram,
   scoreRows,
+  stackParts,
   tally,
   type ChipDecodeRun,
 } from "../generator/compiler/index.js";
@@ -127,10 +130,12 @@ describe("decode on the golden chip = golden LLaMA, bit for bit (prompt of 4, 3 
   });
 
   test("GEMVs with more rows per bank than a result packer holds run in chunks", () => {
-    // vocab 64 and context 8: max_count = 22 (gate, up: ceil(176 / 8)), gate and up run 24 rows per bank.
+    // vocab 64 and context 8: max_count = 22 (ceil(176 / 8)), so a gemv runs at most 20 rows a bank
+    // (whole 4-element bus words); gate and up as one GEMV: 176 + 176 rows = 44 a bank (8 banks),
+    // run as 20 + 20 + 4.
     const loaded = variant("tiny_chunks", { model: { num_key_value_heads: 4, vocab_size: 64 }, workload: { context_len: 8, prompt_len: 4 } });
     const run = expectBitExact(loaded, 7, [1, 60, 2, 59], 3);
-    expect(run.compiled.layout.layers[0]!.gate.chunks.length).toBe(2);
+    expect(run.compiled.layout.layers[0]!.gate_up.chunks.map((c) => c.rows)).toEqual([20, 20, 4]);
   });
 });
 
@@ -150,12 +155,33 @@ describe("layout", () => {
     const p = chipParams(TINY);
     const lay = planLayout(TINY, p);
     const all = Array.from({ length: p.banks }, (_, k) => k);
-    for (const plan of [lay.layers[0]!.q, lay.layers[0]!.k, lay.layers[1]!.gate, lay.lmHead]) {
+    for (const plan of [lay.layers[0]!.q, lay.layers[0]!.kv, lay.layers[1]!.gate_up, lay.lmHead]) {
       const stream = gatherStream(p, all, plan.rowsPerBank).map((s) => (s === null ? -1 : plan.rowMap[s.bank]![s.row]!));
       expect(stream.slice(0, plan.rows)).toEqual(Array.from({ length: plan.rows }, (_, i) => i));
       expect(stream.slice(plan.rows).every((r) => r === -1)).toBe(true);
     }
-    expect(lay.layers[0]!.gate.rowsPerBank).toBe(24); // 176 rows → 192 slots
+    // gate and up as one: 176 + 176 rows over 8 banks of 4-element words = 44 a bank (alone: 24 each).
+    expect(lay.layers[0]!.gate_up.rowsPerBank).toBe(44);
+    expect(lay.layers[0]!.gate_up.parts).toEqual([{ matrix: "gate", first: 0, rows: 176 }, { matrix: "up", first: 176, rows: 176 }]);
+    // K and V: 32 rows each (2 KV heads × 16), v from row 32 (a whole 64-bit CMEM word of 8 codes).
+    expect(lay.layers[0]!.kv.parts).toEqual([{ matrix: "k", first: 0, rows: 32 }, { matrix: "v", first: 32, rows: 32 }]);
+    expect(lay.cmem.v - lay.cmem.k).toBe(4);
+    expect(lay.cmem.up - lay.cmem.gate).toBe(22);
+  });
+
+  test("stacked GEMVs: each part from the first row whose output starts a CMEM word; one shift for both", () => {
+    const p = chipParams(TINY); // 8-bit activations, 64-bit CMEM words: 8 codes a word
+    expect(stackParts(p, [["k", 12], ["v", 12]])).toEqual([{ matrix: "k", first: 0, rows: 12 }, { matrix: "v", first: 16, rows: 12 }]);
+    // 12-bit codes: a word boundary every lcm(12, 64) = 192 bits = 16 codes.
+    expect(stackParts({ ...p, act_bits: 12 }, [["gate", 5], ["up", 3]])).toEqual([{ matrix: "gate", first: 0, rows: 5 }, { matrix: "up", first: 16, rows: 3 }]);
+    const lay = planLayout(TINY, p);
+    const w = randomLlamaWeights(TINY, 1);
+    expect(gemvShift(w, lay.layers[0]!.kv)).toBe(w.shifts.k);
+    expect(() => gemvShift({ ...w, shifts: { ...w.shifts, v: w.shifts.k + 1 } }, lay.layers[0]!.kv)).toThrow(/kv GEMV's matrices have different shifts/);
+    // Row 40 of gate and up is gate's row 40, row 176 + 3 up's row 3.
+    expect(gemvRow(w, lay.layers[1]!.gate_up, 40)).toBe(w.layers[1]!.wGate[40]);
+    expect(gemvRow(w, lay.layers[1]!.gate_up, 179)).toBe(w.layers[1]!.wUp[3]);
+    expect(gemvRow(w, lay.layers[1]!.gate_up, 352)).toBeNull();
   });
 
   test("K rows: for every context length the score gather of a head returns positions 0 … n - 1 first", () => {
@@ -199,10 +225,11 @@ describe("programs and their tags", () => {
     expect(instructionsOf(step)).toEqual(step.instrs.map((t) => t.instr));
     const ones = step.instrs.map(() => 1);
     const byOp = (part: string, op: string) => step.instrs.filter((t) => t.tag.part === part && t.instr.op === op).length;
-    // 7 weight GEMVs a layer + the LM head; score + PV GEMVs per group member per layer (2 layers, group 2).
-    expect(byOp("intra_bank_weights", "gemv")).toBe(7 * 2 + 1);
+    // 5 weight GEMVs a layer (q, k and v, o, gate and up, down) + the LM head; score + PV GEMVs per
+    // group member per layer (2 layers, group 2).
+    expect(byOp("intra_bank_weights", "gemv")).toBe(5 * 2 + 1);
     expect(byOp("intra_bank_kv", "gemv")).toBe(2 * 2 * 2);
-    expect(step.instrs.filter((t) => t.instr.op === "gemv").length).toBe(15 + 8);
+    expect(step.instrs.filter((t) => t.instr.op === "gemv").length).toBe(11 + 8);
     const parts = tally(step, ones);
     expect(Object.keys(parts).sort()).toEqual(["controller_bank", "host", "intra_bank_kv", "intra_bank_weights", "intra_controller"]);
     expect(parts["host"]).toBe(2); // wr_cmem x, rd_cmem logits

@@ -336,15 +336,20 @@ describe.skipIf(!have)("the KV appends overlap the Q GEMV", () => {
     expect(total(a)).toBe(sumModel(steps));
     expect(total(b)).toBe(sumModel(serial));
     // Hidden per layer: gemv q starts the banks one cycle after its accept and ends a cycle later;
-    // the banks are idle core + 1 cycles after they start. Overlapped, the gather waits
-    // max(0, core - 1 - A) after A cycles of appends; serial, it waits core - 1 and the appends
-    // follow: the overlap saves min(A, core - 1).
+    // the banks are idle core + 1 cycles after they start. Under it run k's RoPE (R cycles), then
+    // the appends (A). Overlapped, the gather waits max(0, core - 1 - R - A) after R + A cycles;
+    // serial, it waits max(0, core - 1 - R) after R and the appends follow: the overlap saves
+    // min(A, max(0, core - 1 - R)).
+    const cyclesOf = (s: (typeof steps)[number], layer: number | null, keep: (t: (typeof s.instrs)[number]) => boolean) =>
+      s.instrs.filter((t) => t.tag.layer === layer && keep(t)).reduce((sum, t) => sum + instructionCycles(p, loaded.derived, t.instr).cycles, 0);
     const hidden = steps.flatMap((s) =>
       s.instrs
         .filter((t) => t.tag.what === "gemv q")
         .map((q) => {
-          const a = s.instrs.filter((t) => isAppend(t.instr.op) && t.tag.layer === q.tag.layer).reduce((sum, t) => sum + instructionCycles(p, loaded.derived, t.instr).cycles, 0);
-          return Math.min(a, instructionCycles(p, loaded.derived, q.instr).core - 1);
+          const a = cyclesOf(s, q.tag.layer, (t) => isAppend(t.instr.op));
+          const r = cyclesOf(s, q.tag.layer, (t) => t.tag.what === "rope k");
+          expect(r).toBeGreaterThan(0);
+          return Math.min(a, Math.max(0, instructionCycles(p, loaded.derived, q.instr).core - 1 - r));
         }),
     );
     expect(hidden.length).toBe(prompt.length * loaded.derived.model.num_hidden_layers);

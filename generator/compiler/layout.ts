@@ -4,8 +4,8 @@
 // weight-rows.ts places a weight GEMV's rows, attention-layout.ts the KV heads; this file adds the
 // memory maps and the checks.
 //
-// Weight GEMVs (Wq, Wk, Wv, Wo, gate, up, down, LM head): 1-D row partitioning over every bank
-// (seed 2.2): each bank holds R = per_word × ceil(N / (banks × per_word)) rows of the N × cols
+// Weight GEMVs (Wq, Wk and Wv as one, Wo, gate and up as one, down, LM head): 1-D row partitioning
+// over every bank (seed 2.2): each bank holds R = per_word × ceil(N / (banks × per_word)) rows of the N × cols
 // matrix and receives the whole input vector in its BRAM (one bcast to every bank); the rows are
 // placed so that the compacted gather of all banks returns natural row s at stream index s (rows
 // past N are zero rows: the gathered vector is the natural one followed by zeros). 2-D
@@ -44,10 +44,11 @@ import type { ChipParams } from "../rtl/chip.js";
 import type { LoadedSpec } from "../spec/load.js";
 import { planAttention, type AttentionPlan } from "./attention-layout.js";
 import { allocator, bramWords, lcm, roundUp, vecWords, type Allocator } from "./sizes.js";
-import { packerRows, placeWeightRows, type GemvName, type GemvPlan, type LayerGemvs } from "./weight-rows.js";
+import { packerRows, partWord, placeWeightRows, stackParts, type GemvName, type GemvPlan, type LayerGemvs, type MatrixName } from "./weight-rows.js";
 
 export type { AttentionPlan } from "./attention-layout.js";
-export type { GemvName, GemvPlan, LayerGemvs } from "./weight-rows.js";
+export type { GemvName, GemvPart, GemvPlan, LayerGemvs, MatrixName } from "./weight-rows.js";
+export { partWord } from "./weight-rows.js";
 
 export interface GainMap {
   attn: number[];
@@ -171,20 +172,18 @@ export function planLayout(loaded: LoadedSpec, p: ChipParams, opts: LayoutOption
   const identity = (k: number): number[] => Array.from({ length: k }, (_, i) => i);
   const H = dims.hidden;
   const F = dims.intermediate;
-  const gemv = (name: GemvName, layer: number | null, rows: number, cols: number, colMap: number[]): GemvPlan => {
-    const plan = placeWeightRows(p, maxRows, name, layer, rows, cols, colMap, fail);
+  const gemv = (name: GemvName, layer: number | null, parts: readonly (readonly [MatrixName, number])[], cols: number, colMap: number[]): GemvPlan => {
+    const plan = placeWeightRows(p, maxRows, name, layer, stackParts(p, parts), cols, colMap, fail);
     return { ...plan, wBase: bmem.take(roundUp(plan.rowsPerBank * plan.wpr, unit), unit) };
   };
   const layers = Array.from({ length: dims.layers }, (_, l): LayerGemvs => ({
-    q: gemv("q", l, H, H, identity(H)),
-    k: gemv("k", l, dims.kvDim, H, identity(H)),
-    v: gemv("v", l, dims.kvDim, H, identity(H)),
-    o: gemv("o", l, H, attnCols, woColMap),
-    gate: gemv("gate", l, F, H, identity(H)),
-    up: gemv("up", l, F, H, identity(H)),
-    down: gemv("down", l, H, F, identity(F)),
+    q: gemv("q", l, [["q", H]], H, identity(H)),
+    kv: gemv("kv", l, [["k", dims.kvDim], ["v", dims.kvDim]], H, identity(H)),
+    o: gemv("o", l, [["o", H]], attnCols, woColMap),
+    gate_up: gemv("gate_up", l, [["gate", F], ["up", F]], H, identity(H)),
+    down: gemv("down", l, [["down", H]], F, identity(F)),
   }));
-  const lmHead = gemv("lm_head", null, dims.vocab, H, identity(H));
+  const lmHead = gemv("lm_head", null, [["lm_head", dims.vocab]], H, identity(H));
   const weightWords = roundUp(bmem.used(), unit);
   const kvBase = bmem.take(0, unit);
   const kvLayers = Array.from({ length: dims.layers }, () => ({
@@ -237,12 +236,16 @@ export function planLayout(loaded: LoadedSpec, p: ChipParams, opts: LayoutOption
   const L = layers[0]!;
   const sw = vecWords(p, kRows * nd);
   const perHead = (words: number): number[] => Array.from({ length: dims.kvHeads }, () => c.take(words));
+  const x = c.take(hw);
+  const xn = c.take(hw);
+  const q = c.take(L.q.outWords);
+  const k = c.take(L.kv.outWords);
   const cmem: CmemMap = {
-    x: c.take(hw),
-    xn: c.take(hw),
-    q: c.take(L.q.outWords),
-    k: c.take(L.k.outWords),
-    v: c.take(L.v.outWords),
+    x,
+    xn,
+    q,
+    k,
+    v: k + partWord(p, L.kv, "v"),
     qRope: c.take(vecWords(p, H)),
     kRope: c.take(vecWords(p, dims.kvDim)),
     scores: perHead(sw),
@@ -254,8 +257,9 @@ export function planLayout(loaded: LoadedSpec, p: ChipParams, opts: LayoutOption
     o: c.take(L.o.outWords),
     resid: c.take(hw),
     mlpNorm: c.take(hw),
-    gate: c.take(L.gate.outWords),
-    up: c.take(L.up.outWords),
+    // gate and up: one GEMV's output, up from its part's word (set below).
+    gate: c.take(L.gate_up.outWords),
+    up: 0,
     silu: c.take(vecWords(p, F)),
     act: c.take(vecWords(p, F)),
     down: c.take(L.down.outWords),
@@ -265,6 +269,7 @@ export function planLayout(loaded: LoadedSpec, p: ChipParams, opts: LayoutOption
     gains: cmemGains,
     used: 0,
   };
+  cmem.up = cmem.gate + partWord(p, L.gate_up, "up");
   cmem.used = c.used();
   if (cmem.used > p.cmem_depth) fail(`chip.controller.cmem_bytes: the decode needs ${cmem.used} CMEM words, CMEM holds ${p.cmem_depth}`);
 

@@ -8,11 +8,11 @@
 //
 //   host     wr_cmem x_t = embed[token_t]                                   (each t)
 //   layer l  rmsnorm(x_t) → bcast → BRAM slot t                              (each t)
-//            GEMM k → gather k_t; GEMM v ‖ rope k_t (pos_t) → gather v_t;
-//            GEMM q ‖ append k_t, v_t at pos_t → gather q_t                  (gathers: each t, in order)
+//            GEMM k and v (one) → gather k_t, v_t;
+//            GEMM q ‖ rope k_t (pos_t), append k_t, v_t at pos_t → gather q_t (gathers: each t, in order)
 //            rope q_t → attention at pos_t → bcast → BRAM slot t             (each t)
 //            GEMM o → gather o_t; x_t = o_t + x_t; rmsnorm(x_t) → bcast → BRAM slot t
-//            GEMM gate → gate_t; GEMM up ‖ silu(gate_t) → up_t; silu_t × up_t → bcast → BRAM slot t
+//            GEMM gate and up (one) → gate_t, up_t; silu(gate_t); silu_t × up_t → bcast → BRAM slot t
 //            GEMM down → down_t; x_t = down_t + x_t                          (the layer's output)
 //   final    rmsnorm(x_t) → bcast → BRAM slot t; GEMM LM head → logits_t; rd_cmem logits_t (each t)
 // Attention of token t reads positions 0 … pos_t of the cache; the tile's later tokens are already
@@ -28,7 +28,7 @@
 // their decode addresses.
 import { UserError } from "../errors.js";
 import type { LlamaWeights } from "../../sim/golden/llama-weights.js";
-import type { Layout } from "./layout.js";
+import { partWord, type Layout } from "./layout.js";
 import { programBuilder, type Program } from "./program.js";
 import { allocator, vecWords } from "./sizes.js";
 import { attention, bcastInput, emitter, kvAppend, residualAdd, rmsnorm, vop, weightGemv, type StepOptions } from "./step-program.js";
@@ -91,19 +91,19 @@ export function tileLayout(layout: Layout, batch: number): TileLayout {
   const kw = vecWords(p, dims.kvDim);
   const slab: Slab = {
     k: 0,
-    v: L.k.outWords,
-    kRope: L.k.outWords + L.v.outWords,
-    q: L.k.outWords + L.v.outWords + kw,
+    v: partWord(p, L.kv, "v"),
+    kRope: L.kv.outWords,
+    q: L.kv.outWords + kw,
     o: 0,
     gate: 0,
-    up: L.gate.outWords,
+    up: partWord(p, L.gate_up, "up"),
     // SiLU in place over gate: an element-wise op writes word k after it has read word k.
     silu: 0,
     down: 0,
     logits: 0,
     words: 0,
   };
-  slab.words = Math.max(slab.q + L.q.outWords, L.o.outWords, slab.up + L.up.outWords, L.down.outWords, layout.lmHead.outWords);
+  slab.words = Math.max(slab.q + L.q.outWords, L.o.outWords, L.gate_up.outWords, L.down.outWords, layout.lmHead.outWords);
   // The gains, when they live in CMEM, keep their decode addresses (allocated first there): the
   // tile's regions start above them.
   const gains = dm.gains ? { from: dm.gains.attn[0]!, to: dm.gains.final + vecWords(p, H) } : null;
@@ -173,11 +173,9 @@ export function prefillProgram(layout: Layout, tile: TileLayout, w: LlamaWeights
       rmsnorm(layout, e, tc.x[t]!, tc.xn, (m) => m.attn[l]!, `attention token ${t}`);
       bcastInput(layout, e, tc.xn, H, `attention norm token ${t}`, slot(t));
     }
-    weightGemv(layout, w, e, g.k, slots("k"), undefined, tile.bram);
-    weightGemv(layout, w, e, g.v, slots("v"), () => {
-      for (const t of ts) e("intra_controller", "kv", `rope k token ${t}`, vop("rope", dims.kvDim, at(t, "k"), at(t, "kRope"), { pos: first + t }));
-    }, tile.bram);
+    weightGemv(layout, w, e, g.kv, slots("k"), undefined, tile.bram);
     weightGemv(layout, w, e, g.q, slots("q"), () => {
+      for (const t of ts) e("intra_controller", "kv", `rope k token ${t}`, vop("rope", dims.kvDim, at(t, "k"), at(t, "kRope"), { pos: first + t }));
       for (const t of ts) kvAppend(withKv(t), e, base, first + t);
     }, tile.bram);
     for (const t of ts) {
@@ -191,11 +189,9 @@ export function prefillProgram(layout: Layout, tile: TileLayout, w: LlamaWeights
       rmsnorm(layout, e, tc.x[t]!, tc.xn, (m) => m.mlp[l]!, `MLP token ${t}`);
       bcastInput(layout, e, tc.xn, H, `MLP norm token ${t}`, slot(t));
     }
-    weightGemv(layout, w, e, g.gate, slots("gate"), undefined, tile.bram);
-    weightGemv(layout, w, e, g.up, slots("up"), () => {
-      for (const t of ts) e("intra_controller", "weights", `silu gate token ${t}`, vop("silu", F, at(t, "gate"), at(t, "silu")));
-    }, tile.bram);
+    weightGemv(layout, w, e, g.gate_up, slots("gate"), undefined, tile.bram);
     for (const t of ts) {
+      e("intra_controller", "weights", `silu gate token ${t}`, vop("silu", F, at(t, "gate"), at(t, "silu")));
       e("intra_controller", "weights", `cp_cram up token ${t}`, { op: "cp_cram", src: at(t, "up"), dst: layout.cram.temp, n: vecWords(p, F) });
       e("intra_controller", "weights", `mul silu × up token ${t}`, vop("mul", F, at(t, "silu"), tc.act, { b: layout.cram.temp, shift: w.shifts.mlpMul }));
       bcastInput(layout, e, tc.act, F, `SiLU × up token ${t}`, slot(t));

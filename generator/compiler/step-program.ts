@@ -2,10 +2,10 @@
 // and with the same shifts, as sim/golden/llama.ts decodeStep, on the layout of layout.ts.
 //
 //   host     wr_cmem x = embed[token] (the embedding lookup is the host's)
-//   layer l  rmsnorm(x, attn gain) → bcast → gemv+gather k → gemv v ‖ rope k (pos) → gather v
-//            → gemv q ‖ st_bmem k rows, st_vt v columns (position pos) → gather q → rope q
-//            → attention → bcast → gemv+gather o → add(o, x) → rmsnorm(·, mlp gain) → bcast
-//            → gemv+gather gate → gemv up ‖ silu(gate) → gather up → mul(silu, up, shift F)
+//   layer l  rmsnorm(x, attn gain) → bcast → gemv+gather k and v (one GEMV)
+//            → gemv q ‖ rope k (pos), st_bmem k rows, st_vt v columns (position pos) → gather q
+//            → rope q → attention → bcast → gemv+gather o → add(o, x) → rmsnorm(·, mlp gain)
+//            → bcast → gemv+gather gate and up (one GEMV) → silu(gate) → mul(silu, up, shift F)
 //            → bcast → gemv+gather down → add(down, resid) = layer output
 //   (a ‖ b: b runs on the controller and the bus while the banks compute a: the chip's gemv starts
 //   the banks and the sequencer goes on; the KV appends use the banks' second write ports.)
@@ -74,7 +74,7 @@ export function weightGemv(
   if (!gemm && dsts.length !== 1) throw new Error("compiler: a weight GEMV has one destination");
   plan.chunks.forEach((ch, i) => {
     const what = plan.chunks.length > 1 ? `${plan.name} rows ${ch.first}…${ch.first + ch.rows - 1}` : plan.name;
-    const common = { op: "gemv", rows: ch.rows, cols: plan.cols, w_base: plan.wBase + ch.first * plan.wpr, shift: gemvShift(w, plan.name), kv: 0, mask: all } as const;
+    const common = { op: "gemv", rows: ch.rows, cols: plan.cols, w_base: plan.wBase + ch.first * plan.wpr, shift: gemvShift(w, plan), kv: 0, mask: all } as const;
     if (gemm) {
       e("intra_bank_weights", "weights", `gemm ${what} × ${dsts.length} tokens`, { ...common, a_base: gemm.base, batch: dsts.length, a_stride: gemm.stride });
     } else {
@@ -238,10 +238,12 @@ export function stepProgram(layout: Layout, w: LlamaWeights, pos: number, token:
     const base = layout.attention.layers[l]!;
     rmsnorm(layout, e, input, cmem.xn, (m) => m.attn[l]!, "attention");
     bcastInput(layout, e, cmem.xn, H, "attention norm");
-    // K first: its RoPE runs while the banks compute V, the K and V appends while they compute Q.
-    weightGemv(layout, w, e, g.k, cmem.k);
-    weightGemv(layout, w, e, g.v, cmem.v, () => e("intra_controller", "kv", "rope k", vop("rope", dims.kvDim, cmem.k, cmem.kRope, { pos })));
-    weightGemv(layout, w, e, g.q, cmem.q, () => kvAppend(layout, e, base, pos));
+    // K and V first (one GEMV): k's RoPE and the K and V appends run while the banks compute Q.
+    weightGemv(layout, w, e, g.kv, cmem.k);
+    weightGemv(layout, w, e, g.q, cmem.q, () => {
+      e("intra_controller", "kv", "rope k", vop("rope", dims.kvDim, cmem.k, cmem.kRope, { pos }));
+      kvAppend(layout, e, base, pos);
+    });
     e("intra_controller", "kv", "rope q", vop("rope", H, cmem.q, cmem.qRope, { pos }));
     attention(layout, w, e, base, pos);
     bcastInput(layout, e, cmem.attn, layout.attention.attnCols, "attention output");
@@ -249,9 +251,8 @@ export function stepProgram(layout: Layout, w: LlamaWeights, pos: number, token:
     residualAdd(layout, e, cmem.o, input, cmem.resid, "attention");
     rmsnorm(layout, e, cmem.resid, cmem.mlpNorm, (m) => m.mlp[l]!, "MLP");
     bcastInput(layout, e, cmem.mlpNorm, H, "MLP norm");
-    weightGemv(layout, w, e, g.gate, cmem.gate);
-    // SiLU of the gate while the banks compute up.
-    weightGemv(layout, w, e, g.up, cmem.up, () => e("intra_controller", "weights", "silu gate", vop("silu", F, cmem.gate, cmem.silu)));
+    weightGemv(layout, w, e, g.gate_up, cmem.gate);
+    e("intra_controller", "weights", "silu gate", vop("silu", F, cmem.gate, cmem.silu));
     e("intra_controller", "weights", "cp_cram up", { op: "cp_cram", src: cmem.up, dst: layout.cram.temp, n: vecWords(p, F) });
     e("intra_controller", "weights", "mul silu × up", vop("mul", F, cmem.silu, cmem.act, { b: layout.cram.temp, shift: w.shifts.mlpMul }));
     bcastInput(layout, e, cmem.act, F, "SiLU × up");

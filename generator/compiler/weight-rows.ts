@@ -1,11 +1,26 @@
 // Placement of a weight GEMV's rows (1-D row partitioning over every bank, seed 2.2): R rows per
 // bank, natural row s in the slot whose gathered stream index is s, rows past N zero; run as
 // chunks of at most the rows a bank's result packer holds, each gathered before the next runs.
+// Two matrices with the same input and shift may run as one GEMV (K and V, gate and up): their
+// rows stacked, the second from a whole CMEM word (zero rows between), so that each part's output
+// is a vector of its own in CMEM. One GEMV of both pads its rows to whole bus words per bank once,
+// not twice: on the bench's 128 banks × 64-element words, K and V (4096 rows each, 32 a bank) go
+// from 2 × 64 rows a bank to 64.
 import type { ChipParams } from "../rtl/chip.js";
 import { allBanks, gatherStream } from "./gather-order.js";
-import { ceilDiv, vecWords } from "./sizes.js";
+import { ceilDiv, lcm, roundUp, vecWords } from "./sizes.js";
 
-export type GemvName = "q" | "k" | "v" | "o" | "gate" | "up" | "down" | "lm_head";
+/** A weight matrix of the model. */
+export type MatrixName = "q" | "k" | "v" | "o" | "gate" | "up" | "down" | "lm_head";
+/** A weight GEMV: one matrix, or K and V, or gate and up, stacked. */
+export type GemvName = MatrixName | "kv" | "gate_up";
+
+/** Rows [first, first + rows) of a GEMV's output are the rows of `matrix`. */
+export interface GemvPart {
+  matrix: MatrixName;
+  first: number;
+  rows: number;
+}
 
 /** One gemv instruction of a weight GEMV and the gather that follows it. */
 export interface GemvChunk {
@@ -20,7 +35,9 @@ export interface GemvChunk {
 export interface GemvPlan {
   name: GemvName;
   layer: number | null;
-  /** Natural output rows N. */
+  /** The matrices whose rows it computes, in output order (one, or two stacked). */
+  parts: GemvPart[];
+  /** Natural output rows N (the last part's end; rows between parts are zero rows). */
   rows: number;
   /** Columns the banks read: the length of the input vector in BRAM. */
   cols: number;
@@ -39,14 +56,34 @@ export interface GemvPlan {
   outWords: number;
 }
 
+/** A layer's GEMVs: K and V as one (kv), gate and up as one (gate_up). */
 export interface LayerGemvs {
   q: GemvPlan;
-  k: GemvPlan;
-  v: GemvPlan;
+  kv: GemvPlan;
   o: GemvPlan;
-  gate: GemvPlan;
-  up: GemvPlan;
+  gate_up: GemvPlan;
   down: GemvPlan;
+}
+
+/**
+ * The parts of a GEMV of these matrices (rows each), stacked in order: each part from the first
+ * row at or after the previous part's end whose output starts a CMEM word.
+ */
+export function stackParts(p: ChipParams, matrices: readonly (readonly [MatrixName, number])[]): GemvPart[] {
+  const align = lcm(p.act_bits, p.host_bits) / p.act_bits;
+  let next = 0;
+  return matrices.map(([matrix, rows]) => {
+    const first = roundUp(next, align);
+    next = first + rows;
+    return { matrix, first, rows };
+  });
+}
+
+/** The CMEM word (from the GEMV's output base) where a part's vector starts. */
+export function partWord(p: ChipParams, plan: GemvPlan, matrix: MatrixName): number {
+  const part = plan.parts.find((x) => x.matrix === matrix);
+  if (!part) throw new Error(`compiler: the ${plan.name} GEMV has no ${matrix} rows`);
+  return (part.first * p.act_bits) / p.host_bits;
 }
 
 /**
@@ -64,13 +101,15 @@ export function placeWeightRows(
   maxRows: number,
   name: GemvName,
   layer: number | null,
-  rows: number,
+  parts: GemvPart[],
   cols: number,
   colMap: number[],
   fail: (msg: string) => never,
 ): GemvPlan {
   const pw = p.bus.per_word;
   const banks = allBanks(p);
+  const last = parts[parts.length - 1]!;
+  const rows = last.first + last.rows;
   const R = pw * ceilDiv(rows, p.banks * pw);
   const chunks: GemvChunk[] = [];
   const rowMap = banks.map(() => Array.from({ length: R }, () => -1));
@@ -94,6 +133,7 @@ export function placeWeightRows(
   return {
     name,
     layer,
+    parts,
     rows,
     cols,
     colMap,
