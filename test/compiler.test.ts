@@ -169,6 +169,21 @@ describe("layout", () => {
     expect(lay.cmem.up - lay.cmem.gate).toBe(22);
   });
 
+  test("a chip without the ALU ops LLaMA needs is refused, naming vector_ops and the ops missing", () => {
+    const up5k = loadSpec("specs/fpga-up5k.json");
+    expect(() => compileDecode(up5k, randomLlamaWeights(up5k, 1))).toThrow(UserError);
+    expect(() => compileDecode(up5k, randomLlamaWeights(up5k, 1))).toThrow(/chip\.controller\.vector_ops: .*does not build softmax, rmsnorm, silu, rope\b/);
+    // Requant only when the scores need it: head_dim 32 (1/sqrt(32) is no power of two) does, 16 (tiny) does not.
+    const noRequant = ["add", "mul", "sum", "max", "softmax", "rmsnorm", "silu", "rope"] as const;
+    const tiny = variant("tiny_norq", { controller: { vector_ops: [...noRequant] } });
+    expect(randomLlamaWeights(tiny, 1).scoreRequant).toBeNull();
+    expect(() => compileDecode(tiny, randomLlamaWeights(tiny, 1))).not.toThrow();
+    const wide = variant("tiny_hd32", { model: { num_attention_heads: 2, num_key_value_heads: 2 }, controller: { vector_ops: [...noRequant] } });
+    const ww = randomLlamaWeights(wide, 1);
+    expect(ww.scoreRequant).not.toBeNull();
+    expect(() => compileDecode(wide, ww)).toThrow(/add requant to vector_ops/);
+  });
+
   test("stacked GEMVs: each part from the first row whose output starts a CMEM word; one shift for both", () => {
     const p = chipParams(TINY); // 8-bit activations, 64-bit CMEM words: 8 codes a word
     expect(stackParts(p, [["k", 12], ["v", 12]])).toEqual([{ matrix: "k", first: 0, rows: 12 }, { matrix: "v", first: 16, rows: 12 }]);

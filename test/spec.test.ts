@@ -21,7 +21,7 @@ function messageOf(data: unknown, options: LoadOptions = {}): string {
 }
 
 describe("presets", () => {
-  it.each(["specs/aim-llama7b.json", "specs/tiny.json", "specs/fpga-ice40.json"])("%s is valid and references the schema", (file) => {
+  it.each(["specs/aim-llama7b.json", "specs/tiny.json", "specs/fpga-ice40.json", "specs/fpga-up5k.json"])("%s is valid and references the schema", (file) => {
     const loaded = loadSpec(file);
     expect(loaded.spec.name).toMatch(/^[a-z][a-z0-9_]*$/);
     expect(JSON.parse(readFileSync(file, "utf8")).$schema).toBe("../schema/pim-gen.schema.json");
@@ -190,6 +190,18 @@ describe("cross-field checks", () => {
       "numerics.activation_bits: 16 is outside what the controller ALUs support; expected 4 … 12",
     );
     expect(messageOf(vary(CONFIG_A, { chip: { controller: { vector_lanes: 7 } } }), RTL)).toContain("chip.controller.vector_lanes: 7 is odd");
+  });
+
+  it("vector_ops: a subset is valid (odd lanes too when RoPE is not built); an op twice or an unknown op is an error", () => {
+    const subset = { chip: { controller: { vector_ops: ["add", "mul", "sum", "max"] } } };
+    expect(parseSpec(vary(CONFIG_A, subset), "<s>", RTL).rtlProblems).toEqual([]);
+    // 7 lanes: odd is fine without RoPE (it rotates lane pairs), an error with it.
+    const odd = { chip: { controller: { vector_lanes: 7, vector_ops: ["add", "sum"] } } };
+    expect(parseSpec(vary(CONFIG_A, odd), "<s>", RTL).rtlProblems.map((p) => p.path)).not.toContain("chip.controller.vector_lanes");
+    expect(messageOf(vary(CONFIG_A, { chip: { controller: { vector_lanes: 7, vector_ops: ["add", "rope"] } } }), RTL)).toContain("chip.controller.vector_lanes: 7 is odd");
+    expect(messageOf(vary(CONFIG_A, { chip: { controller: { vector_ops: ["add", "max", "add"] } } }))).toContain("chip.controller.vector_ops: add listed more than once");
+    expect(messageOf(vary(CONFIG_A, { chip: { controller: { vector_ops: ["add", "exp"] } } }))).toMatch(/chip\.controller\.vector_ops.*softmax/s);
+    expect(messageOf(vary(CONFIG_A, { chip: { controller: { vector_ops: [] } } }))).toContain("chip.controller.vector_ops");
   });
 
   it("a prompt longer than the context", () => {

@@ -454,6 +454,30 @@ describe("gen-rtl synth (CLI)", () => {
     expect(r.stderr).toBe("");
   });
 
+  it.skipIf(!HAVE_PNR)("fpga-up5k fits the UP5K: placed and routed at its 12 MHz clock, an fmax, a bitstream (gen-rtl synth --pnr --json)", { timeout: 900_000 }, async () => {
+    const cwd = scratch();
+    const up5k = join(process.cwd(), "specs", "fpga-up5k.json");
+    const r = await genRtl(["synth", up5k, "--target", "ice40", "--pnr", "--json"], cwd);
+    expect(r.stderr).toBe("");
+    expect(r.exitCode).toBe(0);
+    const out = JSON.parse(r.stdout) as SynthResult;
+    expect(out).toMatchObject({ target: "ice40", device: "iCE40UP5K-SG48", fits: true, overflow: [], clock_mhz: 12 });
+    expect(out.resources.lut).toBeLessThanOrEqual(5280);
+    expect(out.resources.bram).toBeLessThanOrEqual(30);
+    expect(out.resources.dsp).toBeLessThanOrEqual(8);
+    // By hand: 2 banks × 4096 bytes of BMEM = 65536 bits, 16 SB_RAM40_4K at least; 2 banks × 2 MAC lanes in DSPs.
+    expect(out.resources.bram).toBeGreaterThanOrEqual(16);
+    expect(out.resources.dsp).toBeGreaterThanOrEqual(4);
+    // The controller builds only the units of add, mul, sum and max.
+    expect(Object.keys(out.per_module).filter((m) => m.includes("_ctrl_")).sort()).toEqual(["fpga_up5k_ctrl_ew", "fpga_up5k_ctrl_reduce", "fpga_up5k_ctrl_valu"]);
+    expect(out.checks.every((c) => c.status === "pass")).toBe(true);
+    expect(out.fmax_mhz).toBeGreaterThanOrEqual(12);
+    expect(out.pnr?.timing_met).toBe(true);
+    expect(out.pnr?.utilisation["ICESTORM_LC"]?.used).toBeLessThanOrEqual(5280);
+    // A UP5K bitstream: 104090 bytes (the device's whole configuration image).
+    expect(statSync(join(cwd, out.pnr!.bitstream)).size).toBe(104090);
+  });
+
   it.skipIf(!HAVE_YOSYS)("yosys reports its version (part of the cache key)", async () => {
     expect(await toolVersion(YOSYS)).toMatch(/^Yosys \d+\.\d+/);
   });

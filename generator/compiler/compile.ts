@@ -1,6 +1,7 @@
 // The compiler's entry: a loaded spec and LLaMA weights → the chip layout, the one-time load
 // program, and a decode-step program for any position and token.
 import type { LlamaWeights } from "../../sim/golden/llama-weights.js";
+import { UserError } from "../errors.js";
 import { chipParams } from "../rtl/chip.js";
 import type { LoadedSpec } from "../spec/load.js";
 import { planLayout, type Layout } from "./layout.js";
@@ -39,6 +40,11 @@ export function compileDecode(loaded: LoadedSpec, weights: LlamaWeights, opts: C
   const batch = opts.prefill ? loaded.derived.prefill_batch : 1;
   const layout = planLayout(loaded, chipParams(loaded), { batch });
   checkWeights(layout, weights);
+  if (weights.scoreRequant && !layout.p.valu.ops.includes("requant")) {
+    throw new UserError(
+      `spec ${loaded.file}: chip.controller.vector_ops: this model's attention scores need the requant op to reach the softmax's input format; add requant to vector_ops (or leave vector_ops out: every op)`,
+    );
+  }
   const tile = opts.prefill ? tileLayout(layout, batch) : null;
   return {
     layout,

@@ -40,6 +40,7 @@
 // area of CRAM takes the residual (vop add's second operand) and up (vop mul's).
 import { llamaDims, type LlamaDims } from "../../sim/golden/llama-weights.js";
 import { UserError } from "../errors.js";
+import type { CtrlOp } from "../model/cycles-controller.js";
 import type { ChipParams } from "../rtl/chip.js";
 import type { LoadedSpec } from "../spec/load.js";
 import { planAttention, type AttentionPlan } from "./attention-layout.js";
@@ -49,6 +50,9 @@ import { packerRows, partWord, placeWeightRows, stackParts, type GemvName, type 
 export type { AttentionPlan } from "./attention-layout.js";
 export type { GemvName, GemvPart, GemvPlan, LayerGemvs, MatrixName } from "./weight-rows.js";
 export { partWord } from "./weight-rows.js";
+
+/** The vector ALU ops every decode step uses (requant too when the scores need rescaling: compile.ts). */
+export const LLAMA_VECTOR_OPS: readonly CtrlOp[] = ["add", "mul", "softmax", "rmsnorm", "silu", "rope"];
 
 export interface GainMap {
   attn: number[];
@@ -150,6 +154,12 @@ export function planLayout(loaded: LoadedSpec, p: ChipParams, opts: LayoutOption
   if (n.kv_bits !== n.activation_bits) {
     fail(
       `numerics.kv_bits (${n.kv_bits}) must equal numerics.activation_bits (${n.activation_bits}) for the decode compiler: the K and V rows the chip appends come from CMEM as activation codes, and the chip has no op that narrows them to kv_bits`,
+    );
+  }
+  const missing = LLAMA_VECTOR_OPS.filter((op) => !p.valu.ops.includes(op));
+  if (missing.length > 0) {
+    fail(
+      `chip.controller.vector_ops: LLaMA decode needs the ALU ops ${LLAMA_VECTOR_OPS.join(", ")}; this chip does not build ${missing.join(", ")}. Add them, or leave vector_ops out (every op)`,
     );
   }
   const dims = { ...llamaDims(loaded), contextLen: loaded.spec.workload.context_len };

@@ -300,15 +300,15 @@ export function gatherInstrCycles(p: ChipParams, rows: number, mask: readonly bo
   return { cycles, core, exact: true };
 }
 
-/** The ALU op of a vop's `alu` field, or undefined when the field is not an op. */
-export function aluOp(alu: number): CtrlOp | undefined {
-  return CTRL_OPS.find((op) => CTRL_OPCODES[op] === alu);
+/** The ALU op of a vop's `alu` field, or undefined when the field is not an op the chip built. */
+export function aluOp(p: ChipParams, alu: number): CtrlOp | undefined {
+  return CTRL_OPS.find((op) => CTRL_OPCODES[op] === alu && p.valu.ops.includes(op));
 }
 
 /** vop: the ALU op's cycles, plus the sequencer's, plus the converter's drain into CMEM. */
 export function vopCycles(p: ChipParams, d: Derived, alu: number, len: number): InstrCycles {
-  const op = aluOp(alu);
-  // len 0, or an alu that is no ALU op: the sequencer treats it as a nop.
+  const op = aluOp(p, alu);
+  // len 0, or an alu that is no ALU op built: the sequencer treats it as a nop.
   if (len === 0 || op === undefined) return { cycles: SEQ_OVERHEAD.nop, core: 0, exact: true };
   const core = ctrlOpCycles(ctrlShape(d), op, len);
   const outLen = op === "sum" || op === "max" ? 1 : len;

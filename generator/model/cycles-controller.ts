@@ -16,6 +16,7 @@
 // (generator/rtl/ctrl_params.ts) sizes the hardware with these same functions, so the formula and
 // the hardware cannot drift apart.
 import type { Derived } from "../spec/derive.js";
+import { VECTOR_OPS, type VectorOp } from "../spec/schema.js";
 
 /** ceil(log2(n)) for n ≥ 1 (the Verilog $clog2). */
 export function clog2(n: number): number {
@@ -122,9 +123,10 @@ export function rmsnormCycles(s: CtrlShape, len: number): number {
   return 2 * ctrlBeats(len, s.lanes) + rmsQuotientBits(s.activationBits, s.rmsMaxLen) + 6;
 }
 
-export type CtrlOp = "add" | "mul" | "sum" | "max" | "softmax" | "rmsnorm" | "silu" | "rope" | "requant";
+/** A vector ALU op (the spec's chip.controller.vector_ops). */
+export type CtrlOp = VectorOp;
 
-export const CTRL_OPS: readonly CtrlOp[] = ["add", "mul", "sum", "max", "softmax", "rmsnorm", "silu", "rope", "requant"];
+export const CTRL_OPS: readonly CtrlOp[] = VECTOR_OPS;
 
 /** RoPE rotates lane pairs; it uses all lanes (vector_lanes is even, checked by the generator). */
 export function ctrlOpCycles(s: CtrlShape, op: CtrlOp, len: number): number {

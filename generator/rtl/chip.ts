@@ -47,6 +47,7 @@ import { UserError } from "../errors.js";
 import type { LoadedSpec } from "../spec/load.js";
 import { controllerRtlModules, ctrlParams, type CtrlParams } from "./ctrl_index.js";
 import { CTRL_OPCODES, valuWidths } from "./ctrl_valu.js";
+import type { CtrlOp } from "../model/cycles-controller.js";
 import { interconnectParams, type InterconnectParams } from "./interconnect.js";
 import { rtlModule, type RtlModule } from "./module.js";
 import { bankParams, clog2, type BankParams } from "./params.js";
@@ -157,7 +158,7 @@ export interface ChipParams {
   m2v: GearboxWidths;
   v2m: GearboxWidths;
   /** The vector ALU's ports (see {name}_ctrl_valu). */
-  valu: { lanes: number; a: number; iw: number; ow: number; len_w: number; sh_w: number; mb: number; pos_w: number };
+  valu: { lanes: number; a: number; iw: number; ow: number; len_w: number; sh_w: number; mb: number; pos_w: number; ops: readonly CtrlOp[] };
   cmd_bits: number;
   layout: FieldLayout[];
 }
@@ -305,6 +306,7 @@ export function chipParams(loaded: LoadedSpec): ChipParams {
       sh_w: Math.max(ctrl.requant.shBits, ctrl.ew.shBits),
       mb: ctrl.requant.multBits,
       pos_w: ctrl.rope.posBits,
+      ops: ctrl.ops,
     },
   };
   return { ...base, ...instructionLayout(base) };
@@ -396,7 +398,8 @@ export function controllerModule(p: ChipParams): RtlModule {
       ops,
       fields: layoutForTemplate(p),
       alu: CTRL_OPCODES,
-      alu_last: Math.max(...Object.values(CTRL_OPCODES)),
+      alu_built: Array.from({ length: 16 }, (_, k) => (p.valu.ops.some((op) => CTRL_OPCODES[op] === k) ? "1" : "0")).reverse().join(""),
+      alu_built_names: p.valu.ops.join(", "),
       x,
       nw,
       bmem_aw: p.bank.bmem_addr_bits,

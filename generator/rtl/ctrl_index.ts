@@ -10,22 +10,23 @@ import { ctrlRmsnormModule } from "./ctrl_rmsnorm.js";
 import { ctrlRopeModule } from "./ctrl_rope.js";
 import { ctrlSiluModule } from "./ctrl_silu.js";
 import { ctrlSoftmaxModule } from "./ctrl_softmax.js";
-import { ctrlValuModule } from "./ctrl_valu.js";
+import { ctrlValuModule, valuUnits } from "./ctrl_valu.js";
 import type { RtlModule } from "./module.js";
 
 export { ctrlParams, type CtrlParams } from "./ctrl_params.js";
 
-/** The controller ALU modules of a parameter set; each module after the modules it instantiates, the valu last. */
+/** The controller ALU modules of a parameter set (the units of its ops); each module after the modules it instantiates, the valu last. */
 export function controllerRtlModulesFor(p: CtrlParams): RtlModule[] {
+  const u = valuUnits(p);
   return [
-    ctrlDivModule(p),
-    ctrlEwModule(p),
-    ctrlReduceModule(p),
-    ctrlSoftmaxModule(p),
-    ctrlRmsnormModule(p),
-    ctrlSiluModule(p),
-    ctrlRopeModule(p),
-    ctrlRequantModule(p),
+    ...(u.softmax || u.rmsnorm ? [ctrlDivModule(p)] : []),
+    ...(u.ew ? [ctrlEwModule(p)] : []),
+    ...(u.reduce ? [ctrlReduceModule(p)] : []),
+    ...(u.softmax ? [ctrlSoftmaxModule(p)] : []),
+    ...(u.rmsnorm ? [ctrlRmsnormModule(p)] : []),
+    ...(u.silu ? [ctrlSiluModule(p)] : []),
+    ...(u.rope ? [ctrlRopeModule(p)] : []),
+    ...(u.requant ? [ctrlRequantModule(p)] : []),
     ctrlValuModule(p),
   ];
 }

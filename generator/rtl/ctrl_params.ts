@@ -12,6 +12,7 @@ import { UserError } from "../errors.js";
 import { RTL_ACTIVATION_BITS } from "../spec/checks.js";
 import {
   bitLength,
+  CTRL_OPS,
   clog2,
   ctrlShape,
   rmsMeanFracBits,
@@ -19,6 +20,7 @@ import {
   rmsSumSquaresBits,
   rmsTableBits,
   softmaxQuotientBits,
+  type CtrlOp,
 } from "../model/cycles-controller.js";
 import type { LoadedSpec } from "../spec/load.js";
 
@@ -144,6 +146,8 @@ export interface CtrlParams {
   acc: number;
   /** Lanes N. */
   lanes: number;
+  /** The ops the RTL builds (chip.controller.vector_ops, in opcode order; default all). */
+  ops: readonly CtrlOp[];
   /** Longest vector any ALU streams (max of hidden, intermediate, vocab and context lengths). */
   maxLen: number;
   /** Bits of the len port: clog2(maxLen + 1). */
@@ -283,7 +287,9 @@ export function ctrlParams(loaded: LoadedSpec): CtrlParams {
       `numerics.activation_bits: ${a} is outside what the controller ALUs support; expected ${MIN_ACTIVATION_BITS} … ${MAX_ACTIVATION_BITS}`,
     );
   }
-  if (lanes % 2 !== 0) {
+  const listed = spec.chip.controller.vector_ops;
+  const ops = CTRL_OPS.filter((op) => listed === undefined || listed.includes(op));
+  if (lanes % 2 !== 0 && ops.includes("rope")) {
     throw new UserError(
       `chip.controller.vector_lanes: ${lanes} is odd; the controller's RoPE rotates lane pairs, expected an even number such as ${lanes + 1}`,
     );
@@ -299,6 +305,7 @@ export function ctrlParams(loaded: LoadedSpec): CtrlParams {
     a,
     acc: spec.numerics.accumulator_bits,
     lanes,
+    ops,
     maxLen,
     lenBits: clog2(maxLen + 1),
     ew: { shBits: clog2(2 * a) },

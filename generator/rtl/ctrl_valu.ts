@@ -23,18 +23,54 @@ export const CTRL_OPCODES = {
   requant: 8,
 } as const;
 
+/** The valu's units: which the RTL builds (the units of chip.controller.vector_ops). */
+export interface ValuUnits {
+  ew: boolean;
+  reduce: boolean;
+  softmax: boolean;
+  rmsnorm: boolean;
+  silu: boolean;
+  rope: boolean;
+  requant: boolean;
+}
+
+export function valuUnits(p: CtrlParams): ValuUnits {
+  const has = (op: CtrlParams["ops"][number]): boolean => p.ops.includes(op);
+  return {
+    ew: has("add") || has("mul"),
+    reduce: has("sum") || has("max"),
+    softmax: has("softmax"),
+    rmsnorm: has("rmsnorm"),
+    silu: has("silu"),
+    rope: has("rope"),
+    requant: has("requant"),
+  };
+}
+
 /** Bits per lane of the valu's a and y streams. */
 export function valuWidths(p: CtrlParams): { iw: number; ow: number } {
   return { iw: Math.max(p.a, p.acc), ow: Math.max(p.a, p.reduce.sumBits) };
 }
 
 export function ctrlValuModule(p: CtrlParams): RtlModule {
-  const units = [ctrlEwModule, ctrlReduceModule, ctrlSoftmaxModule, ctrlRmsnormModule, ctrlSiluModule, ctrlRopeModule, ctrlRequantModule];
+  const has = valuUnits(p);
+  const units = [
+    [has.ew, ctrlEwModule],
+    [has.reduce, ctrlReduceModule],
+    [has.softmax, ctrlSoftmaxModule],
+    [has.rmsnorm, ctrlRmsnormModule],
+    [has.silu, ctrlSiluModule],
+    [has.rope, ctrlRopeModule],
+    [has.requant, ctrlRequantModule],
+  ] as const;
   return rtlModule(
     `${p.name}_ctrl_valu`,
     render("rtl/ctrl_valu.v.hbs", {
       name: p.name,
       lanes: p.lanes,
+      has,
+      ops: p.ops.join(", "),
+      all: p.ops.length === Object.keys(CTRL_OPCODES).length,
       a: p.a,
       acc: p.acc,
       sumBits: p.reduce.sumBits,
@@ -57,6 +93,6 @@ export function ctrlValuModule(p: CtrlParams): RtlModule {
       siluInt: p.a - 1 - p.silu.frac,
       siluFrac: p.silu.frac,
     }),
-    units.map((u) => u(p).module),
+    units.filter(([on]) => on).map(([, u]) => u(p).module),
   );
 }

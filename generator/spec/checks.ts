@@ -190,7 +190,8 @@ export function checkRtl(spec: Spec, d: Derived): Problem[] {
     });
   }
   const lanes = spec.chip.controller.vector_lanes;
-  if (lanes % 2 !== 0) {
+  const ops = spec.chip.controller.vector_ops;
+  if (lanes % 2 !== 0 && (ops === undefined || ops.includes("rope"))) {
     problems.push({
       path: "chip.controller.vector_lanes",
       message: `${lanes} is odd; the controller's RoPE rotates lane pairs, expected an even number such as ${lanes + 1}`,
@@ -231,6 +232,11 @@ export function checkSpec(spec: Spec, d: Derived): CheckResult {
     errors,
     multipleOf("chip.controller.mem_bits", chip.controller.mem_bits, "numerics.activation_bits", numerics.activation_bits),
   );
+  const ops = chip.controller.vector_ops;
+  const twice = ops?.filter((op, i) => ops.indexOf(op) !== i) ?? [];
+  if (twice.length > 0) {
+    errors.push({ path: "chip.controller.vector_ops", message: `${[...new Set(twice)].join(", ")} listed more than once; list each op once` });
+  }
   if (workload.prompt_len > workload.context_len) {
     errors.push({
       path: "workload.prompt_len",

@@ -12,6 +12,10 @@ const bytes = (what: string) => z.int().min(1).describe(`${what} (bytes)`);
 const posNumber = (what: string) => z.number().positive().describe(what);
 const nonNeg = (what: string) => z.number().min(0).describe(what);
 
+/** The controller's vector ALU ops, in opcode order (templates/rtl/ctrl_valu.v.hbs). */
+export const VECTOR_OPS = ["add", "mul", "sum", "max", "softmax", "rmsnorm", "silu", "rope", "requant"] as const;
+export type VectorOp = (typeof VECTOR_OPS)[number];
+
 export const numericsSchema = z
   .strictObject({
     weight_bits: bits("Bits per weight in bank memory (the seed: 4)"),
@@ -50,6 +54,13 @@ export const chipSchema = z
         cmem_bytes: bytes("CMEM: the controller's scratch memory for intermediate results"),
         mem_bits: posInt("Bits per cycle between the controller's memories and its ALUs"),
         vector_lanes: posInt("Elements the controller's ALUs process per cycle"),
+        vector_ops: z
+          .array(z.enum(VECTOR_OPS))
+          .min(1)
+          .optional()
+          .describe(
+            "The vector ALU ops the RTL builds (default: all). LLaMA decode needs add, mul, softmax, rmsnorm, silu, rope and requant; a smaller set saves area on a small FPGA (a vop of an op not built is a one-cycle nop)",
+          ),
       })
       .describe("Controller: ALUs, CRAM, CMEM"),
   })

@@ -328,8 +328,8 @@ export class ChipModel {
       case "vop": {
         const len = n(instr.len);
         const alu = n(instr.alu);
-        // len 0, or an alu that is no ALU op: nothing (as the sequencer does).
-        if (len === 0 || !Object.values(CTRL_OPCODES).includes(alu as never)) return;
+        // len 0, or an alu that is no ALU op the chip built: nothing (as the sequencer does).
+        if (len === 0 || !p.valu.ops.some((op) => CTRL_OPCODES[op] === alu)) return;
         const words = Math.ceil(len / p.host_elems);
         const a = unpackElements(joinWords(this.readWords(this.cmem, n(instr.a), words, "CMEM"), hb), ab, len);
         const binary = alu === CTRL_OPCODES.add || alu === CTRL_OPCODES.mul || alu === CTRL_OPCODES.rmsnorm;

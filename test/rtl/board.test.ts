@@ -105,11 +105,13 @@ async function runBoard(model: BuiltModel, period: number, bytes: readonly numbe
   }
 }
 
-// Two parameter sets: fpga-ice40 at exactly 8 clocks a bit; tiny (64-bit host words, 8 banks on 2
-// dies) at CLK_HZ / BAUD = 12.8, so the board rounds to 13 clocks a bit while the host keeps 12.8
-// (1.6 % apart, as a real host's baud differs from the board's).
+// Three parameter sets: fpga-ice40 at exactly 8 clocks a bit; fpga-up5k (the preset that fits the
+// UP5K) at its 12 MHz and 1.5 MBd, 8 clocks a bit; tiny (64-bit host words, 8 banks on 2 dies) at
+// CLK_HZ / BAUD = 12.8, so the board rounds to 13 clocks a bit while the host keeps 12.8 (1.6 %
+// apart, as a real host's baud differs from the board's).
 const CASES = [
   { file: "specs/fpga-ice40.json", clk_hz: 8_000_000, baud: 1_000_000, period: 8, gemv: { rows: 8, cols: 32 } },
+  { file: "specs/fpga-up5k.json", clk_hz: 12_000_000, baud: 1_500_000, period: 8, gemv: { rows: 8, cols: 32 } },
   { file: "specs/tiny.json", clk_hz: 100_000_000, baud: 7_812_500, period: 12.8, gemv: { rows: 8, cols: 32 } },
 ];
 

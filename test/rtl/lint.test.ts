@@ -5,7 +5,7 @@ import { rtlFiles } from "../../generator/rtl/index.js";
 import { loadSpec } from "../../generator/spec/load.js";
 import { lintVerilog } from "../../sim/harness/verilator.js";
 
-describe.each(["specs/tiny.json", "specs/fpga-ice40.json", "specs/aim-llama7b.json"])("lint %s", (file) => {
+describe.each(["specs/tiny.json", "specs/fpga-ice40.json", "specs/fpga-up5k.json", "specs/aim-llama7b.json"])("lint %s", (file) => {
   const files = rtlFiles(loadSpec(file));
   const verilog: Record<string, string> = {};
   for (const [path, text] of files) if (path.endsWith(".v")) verilog[path.slice("rtl/".length)] = text;
