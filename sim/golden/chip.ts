@@ -61,7 +61,9 @@ export class ChipModel {
   /** Requantisation shift of each pending list (the GEMV's). */
   readonly pendingShift: number[][];
   /** Words the host sent and the chip has not consumed yet. */
-  private readonly hostIn: bigint[] = [];
+  private hostIn: bigint[] = [];
+  /** The next host word an instruction takes (words before it are consumed). */
+  private hostPos = 0;
   /** Words the chip sent to the host. */
   readonly hostOut: { data: bigint; last: boolean }[] = [];
   /**
@@ -80,14 +82,22 @@ export class ChipModel {
     this.pendingTok = Array.from({ length: p.banks }, () => 0);
   }
 
-  /** Host data words, consumed in order by wr_cmem, wr_cram and ld_bmem. */
+  /** Host data words, consumed in order by wr_cmem, wr_cram and ld_bmem (any number: no spread, which overflows the stack on a bench-sized load). */
   send(words: readonly bigint[]): void {
-    this.hostIn.push(...words);
+    for (const w of words) this.hostIn.push(w);
   }
 
   private take(n: number): bigint[] {
-    if (this.hostIn.length < n) throw new Error(`golden chip: an instruction needs ${n} host words, ${this.hostIn.length} were sent`);
-    return this.hostIn.splice(0, n);
+    const left = this.hostIn.length - this.hostPos;
+    if (left < n) throw new Error(`golden chip: an instruction needs ${n} host words, ${left} were sent`);
+    const words = this.hostIn.slice(this.hostPos, this.hostPos + n);
+    this.hostPos += n;
+    // Drop the consumed words now and then (not on every take: that would copy the rest each time).
+    if (this.hostPos > 65536 && this.hostPos * 2 > this.hostIn.length) {
+      this.hostIn = this.hostIn.slice(this.hostPos);
+      this.hostPos = 0;
+    }
+    return words;
   }
 
   private readWords(mem: readonly (bigint | undefined)[], addr: number, n: number, what: string): bigint[] {
