@@ -38,12 +38,12 @@
 // vector_lanes elements (the ALU is then never starved nor stalled); otherwise it is an estimate
 // that adds the extra words the narrower CMEM needs (aim_llama7b: 200 elements per word, 256 lanes).
 import type { ChipParams, Instruction } from "../rtl/chip.js";
-import { CTRL_OPCODES } from "../rtl/ctrl_valu.js";
+import { builtAluOp } from "../rtl/ctrl_valu.js";
 import { BROADCAST_FANOUT_LATENCY, GATHER_COMMAND_LATENCY } from "../rtl/interconnect.js";
 import type { Derived } from "../spec/derive.js";
 import { bmemLoadCycles, broadcastCycles, gatherCycles, gatherWords } from "./cycles-bus.js";
 import { bankGemvCycles, gemmBatch } from "./cycles.js";
-import { CTRL_OPS, ctrlOpCycles, ctrlShape, type CtrlOp } from "./cycles-controller.js";
+import { ctrlOpCycles, ctrlShape, type CtrlOp } from "./cycles-controller.js";
 
 /** The sequencer's fixed cycles per instruction kind (see the table above). */
 export const SEQ_OVERHEAD = {
@@ -302,7 +302,7 @@ export function gatherInstrCycles(p: ChipParams, rows: number, mask: readonly bo
 
 /** The ALU op of a vop's `alu` field, or undefined when the field is not an op the chip built. */
 export function aluOp(p: ChipParams, alu: number): CtrlOp | undefined {
-  return CTRL_OPS.find((op) => CTRL_OPCODES[op] === alu && p.valu.ops.includes(op));
+  return builtAluOp(p.valu.ops, alu);
 }
 
 /** vop: the ALU op's cycles, plus the sequencer's, plus the converter's drain into CMEM. */

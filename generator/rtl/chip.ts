@@ -46,7 +46,7 @@
 import { UserError } from "../errors.js";
 import type { LoadedSpec } from "../spec/load.js";
 import { controllerRtlModules, ctrlParams, type CtrlParams } from "./ctrl_index.js";
-import { CTRL_OPCODES, valuWidths } from "./ctrl_valu.js";
+import { builtAluOp, CTRL_OPCODES, valuWidths } from "./ctrl_valu.js";
 import type { CtrlOp } from "../model/cycles-controller.js";
 import { interconnectParams, type InterconnectParams } from "./interconnect.js";
 import { rtlModule, type RtlModule } from "./module.js";
@@ -398,7 +398,7 @@ export function controllerModule(p: ChipParams): RtlModule {
       ops,
       fields: layoutForTemplate(p),
       alu: CTRL_OPCODES,
-      alu_built: Array.from({ length: 16 }, (_, k) => (p.valu.ops.some((op) => CTRL_OPCODES[op] === k) ? "1" : "0")).reverse().join(""),
+      alu_built: Array.from({ length: 16 }, (_, k) => (builtAluOp(p.valu.ops, k) ? "1" : "0")).reverse().join(""),
       alu_built_names: p.valu.ops.join(", "),
       x,
       nw,

@@ -2,15 +2,8 @@
 // Pure: the same spec gives byte-identical text.
 import type { LoadedSpec } from "../spec/load.js";
 import { ctrlDivModule } from "./ctrl_div.js";
-import { ctrlEwModule } from "./ctrl_ew.js";
 import { ctrlParams, type CtrlParams } from "./ctrl_params.js";
-import { ctrlReduceModule } from "./ctrl_reduce.js";
-import { ctrlRequantModule } from "./ctrl_requant.js";
-import { ctrlRmsnormModule } from "./ctrl_rmsnorm.js";
-import { ctrlRopeModule } from "./ctrl_rope.js";
-import { ctrlSiluModule } from "./ctrl_silu.js";
-import { ctrlSoftmaxModule } from "./ctrl_softmax.js";
-import { ctrlValuModule, valuUnits } from "./ctrl_valu.js";
+import { ctrlValuModule, valuUnitModules, valuUnits } from "./ctrl_valu.js";
 import type { RtlModule } from "./module.js";
 
 export { ctrlParams, type CtrlParams } from "./ctrl_params.js";
@@ -18,17 +11,8 @@ export { ctrlParams, type CtrlParams } from "./ctrl_params.js";
 /** The controller ALU modules of a parameter set (the units of its ops); each module after the modules it instantiates, the valu last. */
 export function controllerRtlModulesFor(p: CtrlParams): RtlModule[] {
   const u = valuUnits(p);
-  return [
-    ...(u.softmax || u.rmsnorm ? [ctrlDivModule(p)] : []),
-    ...(u.ew ? [ctrlEwModule(p)] : []),
-    ...(u.reduce ? [ctrlReduceModule(p)] : []),
-    ...(u.softmax ? [ctrlSoftmaxModule(p)] : []),
-    ...(u.rmsnorm ? [ctrlRmsnormModule(p)] : []),
-    ...(u.silu ? [ctrlSiluModule(p)] : []),
-    ...(u.rope ? [ctrlRopeModule(p)] : []),
-    ...(u.requant ? [ctrlRequantModule(p)] : []),
-    ctrlValuModule(p),
-  ];
+  // The divider serves softmax and rmsnorm.
+  return [...(u.softmax || u.rmsnorm ? [ctrlDivModule(p)] : []), ...valuUnitModules(p), ctrlValuModule(p)];
 }
 
 export function controllerRtlModules(loaded: LoadedSpec): RtlModule[] {

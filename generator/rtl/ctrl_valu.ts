@@ -7,6 +7,7 @@ import { ctrlRmsnormModule } from "./ctrl_rmsnorm.js";
 import { ctrlRopeModule } from "./ctrl_rope.js";
 import { ctrlSiluModule } from "./ctrl_silu.js";
 import { ctrlSoftmaxModule } from "./ctrl_softmax.js";
+import type { CtrlOp } from "../model/cycles-controller.js";
 import { rtlModule, type RtlModule } from "./module.js";
 import { render } from "./render.js";
 
@@ -47,12 +48,13 @@ export function valuUnits(p: CtrlParams): ValuUnits {
   };
 }
 
-/** Bits per lane of the valu's a and y streams. */
-export function valuWidths(p: CtrlParams): { iw: number; ow: number } {
-  return { iw: Math.max(p.a, p.acc), ow: Math.max(p.a, p.reduce.sumBits) };
+/** The op of a vop's `alu` field when the chip builds it (`ops`: chip.controller.vector_ops); else undefined (a nop). */
+export function builtAluOp(ops: readonly CtrlOp[], alu: number): CtrlOp | undefined {
+  return ops.find((op) => CTRL_OPCODES[op] === alu);
 }
 
-export function ctrlValuModule(p: CtrlParams): RtlModule {
+/** The unit modules the valu instantiates: those of the ops built, in opcode order. */
+export function valuUnitModules(p: CtrlParams): RtlModule[] {
   const has = valuUnits(p);
   const units = [
     [has.ew, ctrlEwModule],
@@ -63,6 +65,16 @@ export function ctrlValuModule(p: CtrlParams): RtlModule {
     [has.rope, ctrlRopeModule],
     [has.requant, ctrlRequantModule],
   ] as const;
+  return units.filter(([on]) => on).map(([, u]) => u(p));
+}
+
+/** Bits per lane of the valu's a and y streams. */
+export function valuWidths(p: CtrlParams): { iw: number; ow: number } {
+  return { iw: Math.max(p.a, p.acc), ow: Math.max(p.a, p.reduce.sumBits) };
+}
+
+export function ctrlValuModule(p: CtrlParams): RtlModule {
+  const has = valuUnits(p);
   return rtlModule(
     `${p.name}_ctrl_valu`,
     render("rtl/ctrl_valu.v.hbs", {
@@ -93,6 +105,6 @@ export function ctrlValuModule(p: CtrlParams): RtlModule {
       siluInt: p.a - 1 - p.silu.frac,
       siluFrac: p.silu.frac,
     }),
-    units.filter(([on]) => on).map(([, u]) => u(p).module),
+    valuUnitModules(p).map((u) => u.module),
   );
 }

@@ -4,7 +4,7 @@
 // is the bank's dot products (wrapped to accumulator_bits), requantised and packed by the die's
 // packers; a gather joins the dies' words as the interconnect does; vop is the ALU's golden op.
 import { gemvMask, type ChipParams, type Instruction } from "../../generator/rtl/chip.js";
-import { CTRL_OPCODES } from "../../generator/rtl/ctrl_valu.js";
+import { builtAluOp, CTRL_OPCODES } from "../../generator/rtl/ctrl_valu.js";
 import { goldenAdd, goldenMax, goldenMul, goldenRequant, goldenSum } from "./ctrl_elementwise.js";
 import { saturate } from "./ctrl_fixed.js";
 import { goldenRmsnorm } from "./ctrl_rmsnorm.js";
@@ -339,7 +339,7 @@ export class ChipModel {
         const len = n(instr.len);
         const alu = n(instr.alu);
         // len 0, or an alu that is no ALU op the chip built: nothing (as the sequencer does).
-        if (len === 0 || !p.valu.ops.some((op) => CTRL_OPCODES[op] === alu)) return;
+        if (len === 0 || builtAluOp(p.valu.ops, alu) === undefined) return;
         const words = Math.ceil(len / p.host_elems);
         const a = unpackElements(joinWords(this.readWords(this.cmem, n(instr.a), words, "CMEM"), hb), ab, len);
         const binary = alu === CTRL_OPCODES.add || alu === CTRL_OPCODES.mul || alu === CTRL_OPCODES.rmsnorm;
