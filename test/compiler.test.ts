@@ -156,7 +156,7 @@ describe("layout", () => {
     const lay = planLayout(TINY, p);
     const all = Array.from({ length: p.banks }, (_, k) => k);
     for (const plan of [lay.layers[0]!.q, lay.layers[0]!.kv, lay.layers[1]!.gate_up, lay.lmHead]) {
-      const stream = gatherStream(p, all, plan.rowsPerBank).map((s) => (s === null ? -1 : plan.rowMap[s.bank]![s.row]!));
+      const stream = gatherStream(p, all, plan.rowsPerBank, plan.pack).map((s) => (s === null ? -1 : plan.rowMap[s.bank]![s.row]!));
       expect(stream.slice(0, plan.rows)).toEqual(Array.from({ length: plan.rows }, (_, i) => i));
       expect(stream.slice(plan.rows).every((r) => r === -1)).toBe(true);
     }
@@ -167,6 +167,43 @@ describe("layout", () => {
     expect(lay.layers[0]!.kv.parts).toEqual([{ matrix: "k", first: 0, rows: 32 }, { matrix: "v", first: 32, rows: 32 }]);
     expect(lay.cmem.v - lay.cmem.k).toBe(4);
     expect(lay.cmem.up - lay.cmem.gate).toBe(22);
+  });
+
+  // Element packing: bank k of die d computes natural row (w × dies + d) × per_word + e % per_word
+  // for its local row r, e = k × R + r and w = floor(e / per_word) (a die's banks back to back,
+  // per_word to a link word, beat w holding word w of every die): a formula of its own here.
+  const packedRow = (p: ReturnType<typeof chipParams>, R: number, bank: number, r: number): number => {
+    const pw = p.bus.per_word;
+    const e = (bank % p.banks_per_die) * R + r;
+    return (Math.floor(e / pw) * p.dies + Math.floor(bank / p.banks_per_die)) * pw + (e % pw);
+  };
+  test.each([
+    // [spec, MLP, GEMV, rows by hand: ceil(N / banks) rounded up to per_word / gcd(per_word, banks_per_die)]
+    ["tiny with an MLP of 180", 180, "gate_up", 46], // gate 180 rows, up from 184 (a CMEM word): 364 / 8 = 45.5 → 46 (4-element words, 4 banks a die: any R)
+    ["bench/aim-layer.json", null, "gate_up", 172], // 22016 / 128 = 172 (64-element words, 16 banks a die: R a multiple of 4)
+    ["bench/aim-layer.json", null, "q", 32], // 4096 / 128 (unpacked: 64, a whole word)
+    ["bench/aim-layer.json", null, "down", 32],
+  ] as const)("weight rows with element packing (%s, %s): R as by hand, natural row s at packed stream position s", (file, mlp, name, R) => {
+    const s = JSON.parse(readFileSync(file === "bench/aim-layer.json" ? file : "specs/tiny.json", "utf8")) as Spec;
+    if (mlp !== null && typeof s.model === "object") s.model.intermediate_size = mlp;
+    const loaded = parseSpec(s, file);
+    const p = chipParams(loaded);
+    const plan = planLayout(loaded, p).layers[0]![name];
+    expect(plan.pack).toBe(true);
+    expect(plan.rowsPerBank).toBe(R);
+    const seen = new Set<number>();
+    let wrong = 0;
+    plan.rowMap.forEach((rows, bank) =>
+      rows.forEach((s, r) => {
+        if (s < 0) return;
+        if (s !== packedRow(p, R, bank, r) || seen.has(s)) wrong++;
+        seen.add(s);
+      }),
+    );
+    expect(wrong).toBe(0);
+    // Every natural row of every part is computed.
+    for (const part of plan.parts) for (let i = part.first; i < part.first + part.rows; i++) if (!seen.has(i)) wrong++;
+    expect(wrong).toBe(0);
   });
 
   test("a chip without the ALU ops LLaMA needs is refused, naming vector_ops and the ops missing", () => {

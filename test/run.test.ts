@@ -1,12 +1,14 @@
 // `gen-rtl run` (sim/decode/): LLaMA decode on the chip against the golden LLaMA.
-//   (a) both engines (instruction-level chip model; the Verilated chip) on specs/tiny.json and a
-//       bank_per_head variant of it written to a temp file, seeds 1 and 2, a prompt of 3 and 3
+//   (a) both engines (instruction-level chip model; the Verilated chip) on specs/tiny.json, a
+//       bank_per_head variant of it and a variant with an MLP of 180 (gate and up: 46 rows a bank,
+//       not whole 4-element bus words, so the element-packed gathers share words between banks),
+//       both written to temp files, seeds 1 and 2, a prompt of 3 and 3
 //       tokens: the tokens are the golden model's, every layer output and the logits match at
 //       every step, and (RTL) each step's measured cycles are the instruction model's within 2 %;
 //   (b) the CLI as a subprocess: the --json shape, bad --tokens (exit 2, one line, no stack trace);
 //   (c) a fault: one s_data word of the load program flipped → a mismatch is reported, exit 1 (the
 //       comparison can fail).
-// The variant keeps the name "tiny": its chip RTL is the same text, so both share one cached
+// The variants keep the name "tiny": their chip RTL is the same text, so all share one cached
 // Verilator build (a cold build of the tiny chip takes about a minute).
 import { execa } from "execa";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -42,9 +44,18 @@ const BPH_FILE = join(dir, "tiny-bank-per-head.json");
   s.workload.attention_mapping = "bank_per_head";
   writeFileSync(BPH_FILE, JSON.stringify(s, null, 2));
 }
+const MLP180_FILE = join(dir, "tiny-mlp-180.json");
+{
+  const s = JSON.parse(readFileSync("specs/tiny.json", "utf8")) as Spec & { $schema?: string };
+  delete s.$schema;
+  if (typeof s.model !== "object") throw new Error("specs/tiny.json: a custom model expected");
+  s.model.intermediate_size = 180;
+  writeFileSync(MLP180_FILE, JSON.stringify(s, null, 2));
+}
 const SPECS: readonly [string, string][] = [
   ["specs/tiny.json (banks_per_head)", "specs/tiny.json"],
   ["tiny, bank_per_head (temp file)", BPH_FILE],
+  ["tiny, MLP 180: packed gathers sharing words (temp file)", MLP180_FILE],
 ];
 
 async function genRtl(args: string[]) {
@@ -127,16 +138,19 @@ describe("the analytical model beside the steps", () => {
     const moved = bankWaitsToGemv(p, loaded.derived, step, raw);
     expect(moved.reduce((a, b) => a + b, 0)).toBe(raw.reduce((a, b) => a + b, 0));
     let rows = 0;
+    let pack = false;
     let waited = 0;
     step.instrs.forEach(({ instr }, i) => {
       if (instr.op === "gather") {
-        expect(moved[i]).toBe(instructionCycles(p, loaded.derived, instr, rows).cycles);
+        expect(moved[i]).toBe(instructionCycles(p, loaded.derived, instr, rows, pack).cycles);
         waited += raw[i]! - moved[i]!;
         // The wait the cycle model reports for it.
         expect(raw[i]! - moved[i]!).toBe(cycles[i]!.wait ?? 0);
       }
-      if (instr.op === "gemv") rows = Number(instr.rows);
-      else expect(moved[i]! <= raw[i]!).toBe(true);
+      if (instr.op === "gemv") {
+        rows = Number(instr.rows);
+        pack = Number(instr.pack ?? 0) === 1;
+      } else expect(moved[i]! <= raw[i]!).toBe(true);
     });
     expect(waited).toBeGreaterThan(0);
   });

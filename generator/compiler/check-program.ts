@@ -14,7 +14,11 @@ export function programProblems(p: ChipParams, prog: Program): string[] {
   const pending: number[] = Array.from({ length: p.banks }, () => 0);
   // Per bank: the GEMM being gathered (words per vector, vectors, the next tok), or null.
   const gemm: ({ words: number; batch: number; next: number } | null)[] = Array.from({ length: p.banks }, () => null);
-  const words = (rows: number): number => Math.ceil(rows / p.bus.per_word);
+  // Packer words of a bank's GEMV (with element packing, bank b of a die starts at element (rows × b) mod per_word).
+  const words = (rows: number, bank: number, pack: boolean): number => {
+    const start = pack ? (rows * (bank % p.banks_per_die)) % p.bus.per_word : 0;
+    return Math.ceil((start + rows) / p.bus.per_word);
+  };
   prog.instrs.forEach(({ instr, tag }, i) => {
     const at = `instruction ${i} (${tag.what})`;
     try {
@@ -24,16 +28,16 @@ export function programProblems(p: ChipParams, prog: Program): string[] {
     }
     if (instr.op === "gemv") {
       const rows = Number(instr.rows);
-      const { batch } = gemvShape(instr);
+      const { batch, pack } = gemvShape(instr);
       if (rows > p.bus.max_count) problems.push(`${at}: ${rows} rows, a packer returns at most ${p.bus.max_count}`);
       const mask = gemvMask(p, instr);
       for (let b = 0; b < p.banks; b++) {
         if (((mask >> BigInt(b)) & 1n) === 0n || rows === 0) continue;
         if (batch > 1) {
           if (pending[b]! > 0) problems.push(`${at}: a GEMM on bank ${b}, which still holds results`);
-          gemm[b] = { words: words(rows), batch, next: 0 };
+          gemm[b] = { words: words(rows, b, pack), batch, next: 0 };
         }
-        pending[b]! += words(rows) * batch;
+        pending[b]! += words(rows, b, pack) * batch;
         if (pending[b]! > p.bus.fifo_depth) problems.push(`${at}: bank ${b}'s packer would hold ${pending[b]} words, it holds ${p.bus.fifo_depth}`);
       }
     }

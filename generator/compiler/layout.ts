@@ -183,7 +183,7 @@ export function planLayout(loaded: LoadedSpec, p: ChipParams, opts: LayoutOption
   const H = dims.hidden;
   const F = dims.intermediate;
   const gemv = (name: GemvName, layer: number | null, parts: readonly (readonly [MatrixName, number])[], cols: number, colMap: number[]): GemvPlan => {
-    const plan = placeWeightRows(p, maxRows, name, layer, stackParts(p, parts), cols, colMap, fail);
+    const plan = placeWeightRows(p, maxRows, name, layer, stackParts(p, parts), cols, colMap, fail, batch);
     return { ...plan, wBase: bmem.take(roundUp(plan.rowsPerBank * plan.wpr, unit), unit) };
   };
   const layers = Array.from({ length: dims.layers }, (_, l): LayerGemvs => ({

@@ -3,7 +3,7 @@ import type { ChipParams } from "../rtl/chip.js";
 
 export const ceilDiv = (a: number, b: number): number => Math.ceil(a / b);
 export const roundUp = (a: number, b: number): number => ceilDiv(a, b) * b;
-const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+export const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 export const lcm = (a: number, b: number): number => (a / gcd(a, b)) * b;
 
 /** CMEM / CRAM / host words holding `elems` activations. */

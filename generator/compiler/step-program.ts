@@ -74,7 +74,7 @@ export function weightGemv(
   if (!gemm && dsts.length !== 1) throw new Error("compiler: a weight GEMV has one destination");
   plan.chunks.forEach((ch, i) => {
     const what = plan.chunks.length > 1 ? `${plan.name} rows ${ch.first}…${ch.first + ch.rows - 1}` : plan.name;
-    const common = { op: "gemv", rows: ch.rows, cols: plan.cols, w_base: plan.wBase + ch.first * plan.wpr, shift: gemvShift(w, plan), kv: 0, mask: all } as const;
+    const common = { op: "gemv", rows: ch.rows, cols: plan.cols, w_base: plan.wBase + ch.first * plan.wpr, shift: gemvShift(w, plan), kv: 0, mask: all, pack: plan.pack ? 1 : 0 } as const;
     if (gemm) {
       e("intra_bank_weights", "weights", `gemm ${what} × ${dsts.length} tokens`, { ...common, a_base: gemm.base, batch: dsts.length, a_stride: gemm.stride });
     } else {

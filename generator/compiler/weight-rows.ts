@@ -1,6 +1,11 @@
 // Placement of a weight GEMV's rows (1-D row partitioning over every bank, seed 2.2): R rows per
 // bank, natural row s in the slot whose gathered stream index is s, rows past N zero; run as
 // chunks of at most the rows a bank's result packer holds, each gathered before the next runs.
+// The GEMVs use element packing (gemv pack, see gather-order.ts): a die's banks' results come back
+// element by element, so R = ceil(N / banks) (rounded up so that a die's results fill whole bus
+// words) instead of a whole bus word of rows per bank: on the bench's 128 banks × 64-element
+// words, a 4096-row GEMV runs 32 rows a bank, not 64. Without packing (a result packer too small
+// for the extra word a bank's unaligned first result may take) R is whole bus words.
 // Two matrices with the same input and shift may run as one GEMV (K and V, gate and up): their
 // rows stacked, the second from a whole CMEM word (zero rows between), so that each part's output
 // is a vector of its own in CMEM. One GEMV of both pads its rows to whole bus words per bank once,
@@ -8,7 +13,7 @@
 // from 2 × 64 rows a bank to 64.
 import type { ChipParams } from "../rtl/chip.js";
 import { allBanks, gatherStream } from "./gather-order.js";
-import { ceilDiv, lcm, roundUp, vecWords } from "./sizes.js";
+import { ceilDiv, gcd, lcm, roundUp, vecWords } from "./sizes.js";
 
 /** A weight matrix of the model. */
 export type MatrixName = "q" | "k" | "v" | "o" | "gate" | "up" | "down" | "lm_head";
@@ -43,8 +48,13 @@ export interface GemvPlan {
   cols: number;
   /** Per column: the natural column of the weight matrix, or -1 (a zero weight). */
   colMap: number[];
-  /** Rows per bank R = per_word × ceil(N / (banks × per_word)). */
+  /**
+   * Rows per bank R: with packing ceil(N / banks) rounded up to a multiple of per_word /
+   * gcd(per_word, banks_per_die); without, per_word × ceil(N / (banks × per_word)).
+   */
   rowsPerBank: number;
+  /** Element packing of the gathers (gemv pack). */
+  pack: boolean;
   /** [bank][local row]: the natural row held there, or -1 (a zero row). */
   rowMap: number[][];
   chunks: GemvChunk[];
@@ -95,7 +105,29 @@ export function packerRows(p: ChipParams, batch = 1): number {
   return pw * Math.min(Math.floor(p.bus.max_count / pw), Math.floor(p.bus.fifo_depth / batch));
 }
 
-/** The rows of a GEMV of `rows` outputs × `cols` inputs over every bank (wBase to be set by the BMEM allocation). */
+/** Chunk sizes of R rows a bank: maxRows each, the rest last. */
+function chunkSizes(R: number, maxRows: number): number[] {
+  const sizes: number[] = [];
+  for (let first = 0; first < R; first += maxRows) sizes.push(Math.min(maxRows, R - first));
+  return sizes;
+}
+
+/**
+ * Whether a gemv of n rows a bank with element packing fits the packers: bank k of a die holds
+ * ceil(((n × k) mod per_word + n) / per_word) words per vector, batch vectors.
+ */
+export function packFits(p: ChipParams, n: number, batch: number): boolean {
+  const pw = p.bus.per_word;
+  for (let k = 0; k < p.banks_per_die; k++) {
+    if (Math.ceil((((n * k) % pw) + n) / pw) * batch > p.bus.fifo_depth) return false;
+  }
+  return true;
+}
+
+/**
+ * The rows of a GEMV of `rows` outputs × `cols` inputs over every bank (wBase to be set by the BMEM
+ * allocation); `batch`: the GEMM vectors the packers must hold (prefill's tile).
+ */
 export function placeWeightRows(
   p: ChipParams,
   maxRows: number,
@@ -105,12 +137,16 @@ export function placeWeightRows(
   cols: number,
   colMap: number[],
   fail: (msg: string) => never,
+  batch = 1,
 ): GemvPlan {
   const pw = p.bus.per_word;
   const banks = allBanks(p);
   const last = parts[parts.length - 1]!;
   const rows = last.first + last.rows;
-  const R = pw * ceilDiv(rows, p.banks * pw);
+  // Packed: a die's results fill whole words (no pad inside the interleaved stream).
+  const packedR = roundUp(ceilDiv(rows, p.banks), pw / gcd(pw, p.banks_per_die));
+  const pack = chunkSizes(packedR, maxRows).every((n) => packFits(p, n, batch));
+  const R = pack ? packedR : pw * ceilDiv(rows, p.banks * pw);
   const chunks: GemvChunk[] = [];
   const rowMap = banks.map(() => Array.from({ length: R }, () => -1));
   let first = 0;
@@ -123,11 +159,12 @@ export function placeWeightRows(
       );
     }
     chunks.push({ rows: n, first, outWord: (offset * p.act_bits) / p.host_bits });
-    gatherStream(p, banks, n).forEach((slot, j) => {
+    const stream = gatherStream(p, banks, n, pack);
+    stream.forEach((slot, j) => {
       const s = offset + j;
       if (slot !== null && s < rows) rowMap[slot.bank]![first + slot.row] = s;
     });
-    offset += p.banks * n;
+    offset += stream.length;
     first += n;
   }
   return {
@@ -138,6 +175,7 @@ export function placeWeightRows(
     cols,
     colMap,
     rowsPerBank: R,
+    pack,
     rowMap,
     chunks,
     wBase: 0,

@@ -25,13 +25,24 @@ export function bmemLoadCycles(p: InterconnectParams, beats: number): number {
   return beats === 0 ? 0 : p.latency + beats * p.bmem_split + BROADCAST_FANOUT_LATENCY;
 }
 
-/** Return-link words die d sends: Σ over its masked banks of ceil(results / per_word). */
-export function gatherWords(p: InterconnectParams, resultsPerBank: readonly number[], mask: readonly boolean[]): number[] {
+/**
+ * Return-link words die d sends: Σ over its masked banks of ceil(results / per_word). With element
+ * packing (`pack`), bank b's results start at element (results × b) mod per_word of its first word
+ * and a bank's open last word (its results ending inside it) shares one word with the next masked
+ * bank's first: one word fewer for each such bank that has a masked bank after it on the die.
+ */
+export function gatherWords(p: InterconnectParams, resultsPerBank: readonly number[], mask: readonly boolean[], pack = false): number[] {
   return Array.from({ length: p.dies }, (_, d) => {
     let words = 0;
+    let open = false;
     for (let b = 0; b < p.banks_per_die; b++) {
       const bank = d * p.banks_per_die + b;
-      if (mask[bank]) words += Math.ceil((resultsPerBank[bank] ?? 0) / p.per_word);
+      if (!mask[bank]) continue;
+      const r = resultsPerBank[bank] ?? 0;
+      const start = pack ? (r * b) % p.per_word : 0;
+      if (open) words--;
+      words += Math.ceil((start + r) / p.per_word);
+      open = pack && (start + r) % p.per_word !== 0;
     }
     return words;
   });

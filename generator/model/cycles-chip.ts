@@ -272,9 +272,9 @@ export function gemvInstrCycles(d: Derived, rows: number, cols: number, kv = fal
  * The gemv instruction's shape as the cycle model takes it: rows, cols, kv and GEMM vectors. A
  * gather after it drains `rows` results a bank (a GEMM's: those of one vector).
  */
-export function gemvShape(instr: Extract<Instruction, { op: "gemv" }>): { rows: number; cols: number; kv: boolean; batch: number } {
+export function gemvShape(instr: Extract<Instruction, { op: "gemv" }>): { rows: number; cols: number; kv: boolean; batch: number; pack: boolean } {
   const kv = Number(instr.kv ?? 0) === 1;
-  return { rows: Number(instr.rows), cols: Number(instr.cols), kv, batch: gemmBatch({ kv, batch: Number(instr.batch ?? 1) }) };
+  return { rows: Number(instr.rows), cols: Number(instr.cols), kv, batch: gemmBatch({ kv, batch: Number(instr.batch ?? 1) }), pack: Number(instr.pack ?? 0) === 1 };
 }
 
 /**
@@ -283,9 +283,9 @@ export function gemvShape(instr: Extract<Instruction, { op: "gemv" }>): { rows: 
  * of G_IN units and a CMEM word of OUT units: when a beat is at least a word, the CMEM write port
  * sets the pace (one word per cycle from the first beat); otherwise the beats do.
  */
-export function gatherInstrCycles(p: ChipParams, rows: number, mask: readonly boolean[]): InstrCycles {
+export function gatherInstrCycles(p: ChipParams, rows: number, mask: readonly boolean[], pack = false): InstrCycles {
   if (!mask.includes(true)) return { cycles: SEQ_OVERHEAD.nop, core: 0, exact: true };
-  const words = gatherWords(p.bus, Array.from({ length: p.banks }, () => rows), mask);
+  const words = gatherWords(p.bus, Array.from({ length: p.banks }, () => rows), mask, pack);
   const core = gatherCycles(p.bus, words);
   const beats = Math.max(0, ...words);
   const g = p.b2m;
@@ -332,7 +332,7 @@ export function vopCycles(p: ChipParams, d: Derived, alu: number, len: number): 
  * waiting in the packers: `gatherRows` is the rows of the GEMV being gathered (programCycles
  * tracks it).
  */
-export function instructionCycles(p: ChipParams, d: Derived, instr: Instruction, gatherRows = 0): InstrCycles {
+export function instructionCycles(p: ChipParams, d: Derived, instr: Instruction, gatherRows = 0, gatherPack = false): InstrCycles {
   const n = (v: number | bigint): number => Number(v);
   switch (instr.op) {
     case "nop":
@@ -353,7 +353,7 @@ export function instructionCycles(p: ChipParams, d: Derived, instr: Instruction,
     }
     case "gather": {
       const m = BigInt(instr.mask);
-      return gatherInstrCycles(p, gatherRows, Array.from({ length: p.banks }, (_, k) => ((m >> BigInt(k)) & 1n) === 1n));
+      return gatherInstrCycles(p, gatherRows, Array.from({ length: p.banks }, (_, k) => ((m >> BigInt(k)) & 1n) === 1n), gatherPack);
     }
     case "vop":
       return vopCycles(p, d, n(instr.alu), n(instr.len));
@@ -374,6 +374,7 @@ export function instructionCycles(p: ChipParams, d: Derived, instr: Instruction,
  */
 export function programCycles(p: ChipParams, d: Derived, program: readonly Instruction[]): InstrCycles[] {
   let rows = 0;
+  let pack = false;
   let t = 0; // accept edge of the instruction
   let idleEdge = 0; // first edge that can start a GEMV or a gather command
   return program.map((instr) => {
@@ -381,16 +382,17 @@ export function programCycles(p: ChipParams, d: Derived, program: readonly Instr
     if (instr.op === "gemv") {
       const shape = gemvShape(instr);
       rows = shape.rows;
+      pack = shape.pack;
       const g = gemvInstrCycles(d, shape.rows, shape.cols, shape.kv, shape.batch);
       const start = Math.max(t + 1, idleEdge);
       idleEdge = start + g.core + 1;
       c = { cycles: start + 1 - t, core: g.core, exact: g.exact, wait: start - (t + 1) };
     } else if (instr.op === "gather" && BigInt(instr.mask) !== 0n) {
-      const g = instructionCycles(p, d, instr, rows);
+      const g = instructionCycles(p, d, instr, rows, pack);
       const wait = Math.max(0, idleEdge - (t + 1));
       c = { ...g, cycles: g.cycles + wait, wait };
     } else {
-      c = instructionCycles(p, d, instr, rows);
+      c = instructionCycles(p, d, instr, rows, pack);
     }
     t += c.cycles;
     return c;

@@ -16,7 +16,7 @@
 //                                                         from BRAM word `bram` of every bank (bank = 0) or
 //                                                         of bank `bank` - 1 only
 //   6   gemv     rows, cols, w_base, a_base, shift,       the banks in `mask` (bit k: bank k): rows dot
-//                kv, mask, pitch, batch, a_stride         products of cols columns (see {name}_bank) of
+//                kv, mask, pitch, batch, a_stride, pack   products of cols columns (see {name}_bank) of
 //                                                         weight_bits fields (kv = 0) or kv_bits fields
 //                                                         (kv = 1: K rows, V^T rows), row r from BMEM word
 //                                                         w_base + r × pitch (pitch 0: packed rows);
@@ -24,7 +24,12 @@
 //                                                         banks' packers. batch = B > 1 (kv = 0): a GEMM,
 //                                                         the rows against B vectors, vector t from BRAM
 //                                                         word a_base + t × a_stride; rows × B results a
-//                                                         bank, gathered vector by vector (gather tok)
+//                                                         bank, gathered vector by vector (gather tok).
+//                                                         pack = 1: bank b of a die puts its first result
+//                                                         at element (rows × b) mod per_word of its first
+//                                                         word and the die ORs a bank's open last word
+//                                                         with the next bank's first: a gather of a whole
+//                                                         die returns its banks' results back to back
 //   7   gather   mask, addr, tok                          the masked banks' packed results into CMEM[addr ..]
 //                                                         (a GEMM's: those of vector tok, which come
 //                                                         out as a GEMV's would; vectors in order)
@@ -78,7 +83,7 @@ export const INSTRUCTION_FIELDS = {
   rd_cmem: ["addr", "n"],
   ld_bmem: ["bank", "addr", "n"],
   bcast: ["addr", "n", "bram", "bank"],
-  gemv: ["rows", "cols", "w_base", "a_base", "shift", "kv", "mask", "pitch", "batch", "a_stride"],
+  gemv: ["rows", "cols", "w_base", "a_base", "shift", "kv", "mask", "pitch", "batch", "a_stride", "pack"],
   gather: ["mask", "addr", "tok"],
   vop: ["alu", "len", "a", "b", "y", "shift", "mult", "pos"],
   st_bmem: ["bank", "addr", "n", "src"],
@@ -90,11 +95,12 @@ export type FieldOf<O extends Opcode> = (typeof INSTRUCTION_FIELDS)[O][number];
 
 /**
  * Fields a program may leave out: bcast's bank (0 = every bank), gemv's kv (0 = weights), mask
- * (every bank), pitch (0 = packed rows), batch (1: a GEMV) and a_stride (0); gather's tok (0).
+ * (every bank), pitch (0 = packed rows), batch (1: a GEMV), a_stride (0) and pack (0: each bank's
+ * results from a word of their own); gather's tok (0).
  */
 interface OptionalFields {
   bcast: "bank";
-  gemv: "kv" | "mask" | "pitch" | "batch" | "a_stride";
+  gemv: "kv" | "mask" | "pitch" | "batch" | "a_stride" | "pack";
   gather: "tok";
 }
 type OptionalOf<O extends Opcode> = O extends keyof OptionalFields ? OptionalFields[O] : never;
@@ -197,6 +203,7 @@ function fieldWidths(p: Omit<ChipParams, "cmd_bits" | "layout">): Record<Opcode,
       pitch: [b.bmem_addr_bits, "BMEM words from row to row (0: packed rows)"],
       batch: [b.batch_bits, `GEMM vectors (at most ${b.batch}; 0 or 1: a GEMV; kv = 1: taken as 1); ceil(rows / ${ic.per_word}) × batch at most ${ic.fifo_depth} packer words`],
       a_stride: [b.bram_addr_bits, "BRAM words from one GEMM vector to the next"],
+      pack: [1, "1: element packing of the results across a die's banks (see {name}_die)"],
     },
     gather: {
       mask: [p.banks, "banks to drain (bit k: bank k)"],

@@ -115,17 +115,18 @@ export function analyticalCycles(loaded: LoadedSpec, L: number): Analytical {
 export function bankWaitsToGemv(p: ChipParams, d: Derived, prog: Program, perInstr: readonly number[]): number[] {
   const out = [...perInstr];
   let rows = 0;
+  let pack = false;
   let lastGemv = -1;
   prog.instrs.forEach(({ instr }, i) => {
     if (instr.op !== "gemv" && instr.op !== "gather") return;
-    const alone = instructionCycles(p, d, instr, rows).cycles;
+    const alone = instructionCycles(p, d, instr, rows, pack).cycles;
     const wait = out[i]! - alone;
     if (wait > 0 && lastGemv >= 0) {
       out[i] = alone;
       out[lastGemv] = out[lastGemv]! + wait;
     }
     if (instr.op === "gemv") {
-      rows = gemvShape(instr).rows;
+      ({ rows, pack } = gemvShape(instr));
       lastGemv = i;
     }
   });

@@ -60,6 +60,8 @@ export class ChipModel {
   private readonly pendingTok: number[];
   /** Requantisation shift of each pending list (the GEMV's). */
   readonly pendingShift: number[][];
+  /** Element packing of each pending list (the GEMV's pack). */
+  readonly pendingPack: boolean[][];
   /** Words the host sent and the chip has not consumed yet. */
   private hostIn: bigint[] = [];
   /** The next host word an instruction takes (words before it are consumed). */
@@ -79,6 +81,7 @@ export class ChipModel {
     this.bram = Array.from({ length: p.banks }, () => new Map());
     this.pending = Array.from({ length: p.banks }, () => []);
     this.pendingShift = Array.from({ length: p.banks }, () => []);
+    this.pendingPack = Array.from({ length: p.banks }, () => []);
     this.pendingTok = Array.from({ length: p.banks }, () => 0);
   }
 
@@ -293,6 +296,7 @@ export class ChipModel {
             // Row-major (row r for vectors 0 .. B-1): the packer keeps each vector's results apart.
             this.pending[bank]!.push(Array.from({ length: vectors }, (_, t) => results.filter((_, j) => j % vectors === t)));
             this.pendingShift[bank]!.push(n(instr.shift));
+            this.pendingPack[bank]!.push(n(instr.pack ?? 0) === 1);
           }
         }
         return;
@@ -305,11 +309,13 @@ export class ChipModel {
         if (!on.includes(true)) return;
         const results: bigint[][] = Array.from({ length: p.banks }, () => []);
         let shift: number | undefined;
+        let pack: boolean | undefined;
         const tok = n(instr.tok ?? 0);
         on.forEach((yes, bank) => {
           if (!yes) return;
           const entry = this.pending[bank]![0];
           const s = this.pendingShift[bank]![0];
+          const pk = this.pendingPack[bank]![0];
           if (entry === undefined || s === undefined) throw new Error(`golden chip: gather of bank ${bank}, which has no results (the chip would wait for ever)`);
           if (tok !== this.pendingTok[bank]) {
             throw new Error(`golden chip: gather of vector ${tok} of bank ${bank}, whose next vector is ${this.pendingTok[bank]}: a GEMM's vectors are gathered in order, each once`);
@@ -318,15 +324,18 @@ export class ChipModel {
           if (tok === entry.length - 1) {
             this.pending[bank]!.shift();
             this.pendingShift[bank]!.shift();
+            this.pendingPack[bank]!.shift();
             this.pendingTok[bank] = 0;
           } else {
             this.pendingTok[bank] = tok + 1;
           }
           if (shift !== undefined && s !== shift) throw new Error("golden chip: one gather of results with different shifts");
           shift = s;
+          if (pack !== undefined && pk !== pack) throw new Error("golden chip: one gather of results with and without element packing");
+          pack = pk;
           results[bank] = r;
         });
-        const beats = gatherBeats(p.bus, results, on, shift ?? 0);
+        const beats = gatherBeats(p.bus, results, on, shift ?? 0, pack ?? false);
         const link = p.bus.link_bits;
         // The controller compacts each beat: only the words of dies that sent one, in die order.
         const kept = beats.flatMap((b) => b.words.filter((_, d) => b.keep[d]));

@@ -98,17 +98,46 @@ export function requantise(p: InterconnectParams, acc: bigint, shift: number): b
   return v < 0n ? v + (1n << BigInt(p.elem_bits)) : v;
 }
 
-/** One bank's results of a GEMV, packed per_word elements a word from bit 0 up, last word zero-padded. */
-export function packResults(p: InterconnectParams, results: readonly bigint[], shift: number): bigint[] {
+/**
+ * One bank's results of a GEMV, packed per_word elements a word from bit 0 up, last word
+ * zero-padded; with `start`, the first result at element `start` of the first word (the elements
+ * below it zero).
+ */
+export function packResults(p: InterconnectParams, results: readonly bigint[], shift: number, start = 0): bigint[] {
   const words: bigint[] = [];
-  for (let i = 0; i < results.length; i += p.per_word) {
-    let w = 0n;
-    results.slice(i, i + p.per_word).forEach((r, k) => {
-      w |= requantise(p, r, shift) << BigInt(k * p.elem_bits);
-    });
-    words.push(w);
-  }
+  results.forEach((r, i) => {
+    const slot = start + i;
+    const w = Math.floor(slot / p.per_word);
+    words[w] = (words[w] ?? 0n) | (requantise(p, r, shift) << BigInt((slot % p.per_word) * p.elem_bits));
+  });
   return words;
+}
+
+/**
+ * The words die d sends for a gather of its masked banks (results[bank] for each), in bank order.
+ * Without `pack`: each bank's packed words. With `pack` (the GEMV's element packing): bank b of the
+ * die starts at element (rows × b) mod per_word, and a bank's last word, when its results end
+ * inside it (open), is ORed with the next masked bank's first word (and so on): one word sent.
+ */
+export function dieWords(p: InterconnectParams, results: readonly (readonly bigint[])[], mask: readonly boolean[], shift: number, die: number, pack = false): bigint[] {
+  const out: bigint[] = [];
+  let acc: bigint | null = null;
+  for (let b = 0; b < p.banks_per_die; b++) {
+    const bank = die * p.banks_per_die + b;
+    if (!mask[bank]) continue;
+    const r = results[bank] ?? [];
+    const start = pack ? (r.length * b) % p.per_word : 0;
+    const words = packResults(p, r, shift, start);
+    const open = pack && (start + r.length) % p.per_word !== 0;
+    words.forEach((w, i) => {
+      acc = (acc ?? 0n) | w;
+      if (i === words.length - 1 && open) return;
+      out.push(acc);
+      acc = null;
+    });
+  }
+  if (acc !== null) out.push(acc);
+  return out;
 }
 
 export interface GatherBeat {
@@ -125,16 +154,8 @@ export interface GatherBeat {
  * that has one; the final beat is marked last.
  * results[bank] holds bank `bank`'s results (global bank index d × banks_per_die + b).
  */
-export function gatherBeats(p: InterconnectParams, results: readonly (readonly bigint[])[], mask: readonly boolean[], shift: number): GatherBeat[] {
-  const perDie: bigint[][] = [];
-  for (let d = 0; d < p.dies; d++) {
-    const words: bigint[] = [];
-    for (let b = 0; b < p.banks_per_die; b++) {
-      const bank = d * p.banks_per_die + b;
-      if (mask[bank]) words.push(...packResults(p, results[bank] ?? [], shift));
-    }
-    perDie.push(words);
-  }
+export function gatherBeats(p: InterconnectParams, results: readonly (readonly bigint[])[], mask: readonly boolean[], shift: number, pack = false): GatherBeat[] {
+  const perDie = Array.from({ length: p.dies }, (_, d) => dieWords(p, results, mask, shift, d, pack));
   const n = Math.max(0, ...perDie.map((w) => w.length));
   return Array.from({ length: n }, (_, i) => ({
     keep: perDie.map((w) => i < w.length),

@@ -11,6 +11,10 @@
 //               requantised, in natural row order (the rows are placed in the banks in gather order)
 //   chip/odd    columns not a multiple of the lanes, rows not a multiple of a bus word, an extreme
 //               vector, a gather of some banks then of the rest
+//   chip/packed GEMVs with element packing (gemv pack; the compiler's weight GEMVs) of rows that are
+//               not whole bus words, so banks share words: gathered whole, the result equals the
+//               plain matrix product with each die's banks back to back (packedOrderRow, a formula
+//               of its own); and gathered as each die's lower banks, then the rest
 //   chip/vop    every vector ALU op on CMEM (and CRAM) vectors, results read back
 //   chip/stall  chip/odd's program with s_data and m_data stalling 30 % of the cycles: same data
 //   chip/kv     the decode-step moves: half of each bank's rows from the host (ld_bmem), the rest
@@ -26,6 +30,7 @@ import { bankGemvCycles } from "../../generator/model/cycles.js";
 import { instructionCycles, programCycles, type InstrCycles } from "../../generator/model/cycles-chip.js";
 import { chipParams, encodeInstruction, type ChipParams, type Instruction } from "../../generator/rtl/chip.js";
 import { CTRL_OPCODES } from "../../generator/rtl/ctrl_valu.js";
+import { packFits } from "../../generator/compiler/weight-rows.js";
 import { rtlModules } from "../../generator/rtl/index.js";
 import type { LoadedSpec } from "../../generator/spec/load.js";
 import { chipTestbench } from "../../generator/tb/chip_tb.js";
@@ -169,9 +174,9 @@ function hostWords(p: ChipParams, stream: bigint, bits: number): bigint[] {
 }
 
 /** CMEM words a gather of the masked banks writes after a GEMV of `rows` rows: their link words, compacted. */
-function gatheredWords(p: ChipParams, rows: number, mask: bigint): number {
+function gatheredWords(p: ChipParams, rows: number, mask: bigint, pack = false): number {
   const on = Array.from({ length: p.banks }, (_, k) => ((mask >> BigInt(k)) & 1n) === 1n);
-  const words = gatherWords(p.bus, Array.from({ length: p.banks }, () => rows), on).reduce((s, w) => s + w, 0);
+  const words = gatherWords(p.bus, Array.from({ length: p.banks }, () => rows), on, pack).reduce((s, w) => s + w, 0);
   return Math.ceil((words * p.bus.link_bits) / p.host_bits);
 }
 
@@ -210,6 +215,18 @@ export function gatherOrderRow(p: ChipParams, rowsPerBank: number, bank: number,
   return i * p.dies * perWord + d * perWord + (r % perWord);
 }
 
+/**
+ * With element packing (gemv pack) and every bank gathered: the stream position of bank `bank`'s
+ * local row `r`. Die d sends its banks' results back to back (bank k's row r is element
+ * k × rows + r of the die), per_word to a word; beat w holds word w of every die.
+ */
+export function packedOrderRow(p: ChipParams, rowsPerBank: number, bank: number, r: number): number {
+  const perWord = p.bus.per_word;
+  const d = Math.floor(bank / p.banks_per_die);
+  const e = (bank % p.banks_per_die) * rowsPerBank + r;
+  return Math.floor(e / perWord) * p.dies * perWord + d * perWord + (e % perWord);
+}
+
 export interface GemvSetup {
   prog: ChipProgram;
   rows: number;
@@ -222,16 +239,20 @@ export interface GemvSetup {
 }
 
 /** A GEMV program: weights into every bank, x into CMEM, bcast, gemv, gather, rd_cmem. */
-export function gemvProgram(p: ChipParams, r: Prng, opts: { rows: number; cols: number; extreme?: boolean; masks?: bigint[] }): GemvSetup {
+export function gemvProgram(p: ChipParams, r: Prng, opts: { rows: number; cols: number; extreme?: boolean; masks?: bigint[]; pack?: boolean }): GemvSetup {
   const { rows, cols } = opts;
+  const pack = opts.pack ?? false;
   const b = p.bank;
   const instrs: Instruction[] = [];
   const data: bigint[] = [];
-  const total = rows * p.banks;
-  // The whole matrix; bank k's local row j is natural row gatherOrderRow(k, j) when rows fill whole bus words.
-  const natural = rows % p.bus.per_word === 0;
+  const pw = p.bus.per_word;
+  // Packed: a die's results fill ceil(banks_per_die × rows / per_word) words, the last padded.
+  const total = pack ? p.dies * pw * Math.ceil((p.banks_per_die * rows) / pw) : rows * p.banks;
+  // The whole matrix; bank k's local row j is natural row gatherOrderRow(k, j) when rows fill whole
+  // bus words (packedOrderRow with packing: every row; the pads' rows are computed by no bank).
+  const natural = pack || rows % pw === 0;
   const W = Array.from({ length: total }, () => Array.from({ length: cols }, () => r.signed(b.weight_bits)));
-  const rowOf = (bank: number, j: number) => (natural ? gatherOrderRow(p, rows, bank, j) : bank * rows + j);
+  const rowOf = (bank: number, j: number) => (pack ? packedOrderRow(p, rows, bank, j) : natural ? gatherOrderRow(p, rows, bank, j) : bank * rows + j);
   // BMEM base: a random word the bus can address with whole beats.
   const align = p.bus.bmem_r > 1 ? 1 : p.bus.bmem_split;
   const wBase = align * r.int(0, 3);
@@ -255,7 +276,7 @@ export function gemvProgram(p: ChipParams, r: Prng, opts: { rows: number; cols: 
   instrs.push({ op: "bcast", addr: xa, n: xWords.length, bram: aBase });
   const shift = r.int(2, 6);
   const gemvAt = instrs.length;
-  instrs.push({ op: "gemv", rows, cols, w_base: wBase, a_base: aBase, shift });
+  instrs.push({ op: "gemv", rows, cols, w_base: wBase, a_base: aBase, shift, ...(pack ? { pack: 1 } : {}) });
   const ya = xa + xWords.length + r.int(0, 2);
   const masks = opts.masks ?? [(1n << BigInt(p.banks)) - 1n];
   const gatherAt = instrs.length;
@@ -263,14 +284,19 @@ export function gemvProgram(p: ChipParams, r: Prng, opts: { rows: number; cols: 
   const gathered: { addr: number; words: number }[] = [];
   for (const mask of masks) {
     instrs.push({ op: "gather", mask, addr });
-    const words = gatheredWords(p, rows, mask);
+    const words = gatheredWords(p, rows, mask, pack);
     gathered.push({ addr, words });
     addr += words;
   }
   for (const g of gathered) instrs.push({ op: "rd_cmem", addr: g.addr, n: g.words });
   instrs.push({ op: "nop" });
   // Natural order: every element of W·x, wrapped, requantised.
-  const ref = natural && masks.length === 1 ? W.map((row) => requantise(p.bus, BigInt.asIntN(p.bus.acc_bits, row.reduce((s, w, c) => s + w * x[c]!, 0n)), shift)) : null;
+  const computed = new Set<number>();
+  for (let bank = 0; bank < p.banks; bank++) for (let j = 0; j < rows; j++) computed.add(rowOf(bank, j));
+  const ref =
+    natural && masks.length === 1
+      ? W.map((row, i) => (computed.has(i) ? requantise(p.bus, BigInt.asIntN(p.bus.acc_bits, row.reduce((s, w, c) => s + w * x[c]!, 0n)), shift) : 0n))
+      : null;
   return { prog: { instrs, data, stall: 0 }, rows, cols, at: { bcast: bcastAt, gemv: gemvAt, gather: gatherAt }, natural: ref, shift };
 }
 
@@ -737,6 +763,41 @@ export const chipTests: SimTest[] = [
       const setup = oddSetup(p, r);
       const res = await runProgram(await built(ctx), ctx.loaded, setup.prog, ctx, "chip_odd");
       return [{ ...dataCheck("chip/odd", res, ctx.seed, allCyclesMessages(setup.prog, res)), cycles: totalCycles(res) }];
+    },
+  },
+  {
+    name: "chip/packed",
+    description:
+      "gemv with element packing, rows not whole bus words (banks share words): gathered whole, equal to the plain matrix product in the packed order; gathered as each die's lower banks then the rest; bit-exact, every instruction's cycles as the model says",
+    async run(ctx) {
+      const p = chipParams(ctx.loaded);
+      const pw = p.bus.per_word;
+      // Rows a word and a third (or fewer, to fit the packers), not a multiple of per_word when it has several.
+      const rows = [pw + Math.max(1, Math.floor(pw / 3)), Math.max(1, Math.floor(pw / 3)) + (pw > 1 ? 0 : 1), 1].find((n) => n <= p.bus.max_count && packFits(p, n, 1))!;
+      const cols = Math.min(p.bank.max_cols, p.bank.lanes * p.bank.bram_slices + 5);
+      const all = (1n << BigInt(p.banks)) - 1n;
+      const lower = Array.from({ length: p.banks }, (_, b) => b).filter((b) => b % p.banks_per_die < Math.max(1, p.banks_per_die >> 1));
+      const first = lower.reduce((m, b) => m | (1n << BigInt(b)), 0n);
+      const checks: SimCheck[] = [];
+      const runs = [
+        { label: "whole", masks: [all] },
+        { label: "split", masks: first === all ? [all] : [first, all & ~first] },
+      ];
+      for (const run of runs) {
+        const r = prng(ctx.seed).fork(`chip/packed.${run.label}`);
+        const setup = gemvProgram(p, r, { rows, cols, masks: run.masks, pack: true });
+        const res = await runProgram(await built(ctx), ctx.loaded, setup.prog, ctx, `chip_packed_${run.label}`);
+        const extra: string[] = [];
+        if (setup.natural) {
+          const got = res.expectedOut.map((o) => o.data);
+          const elems = unpackElements(joinWords(got, p.host_bits), p.act_bits, setup.natural.length).map((v) => BigInt.asUintN(p.act_bits, v));
+          if (elems.some((v, i) => v !== setup.natural![i])) extra.push("golden chain differs from the plain matrix product in the packed order");
+        }
+        extra.push(...allCyclesMessages(setup.prog, res));
+        checks.push(dataCheck(`chip/packed.${run.label}.data`, res, ctx.seed, extra));
+        run.masks.forEach((_, k) => checks.push(cycleCheck(`chip/packed.${run.label}.gather_${k}`, res, setup.at.gather + k, res.sim_cycles_per_s)));
+      }
+      return checks;
     },
   },
   {

@@ -3,7 +3,9 @@
 // load of one bank's BMEM reaches only that bank, split into or assembled from BMEM words, in
 // λ + beats × bmem_split + 2 cycles (back-pressure when a beat holds several words); a gather brings every masked bank's results back requantised and packed,
 // in 1 + λ + (longest die's words) cycles; a gather under back-pressure and with a sparse mask still
-// delivers exactly the golden beats. Expected data come from sim/golden/interconnect.ts, expected
+// delivers exactly the golden beats. The same with element packing (cfg_pack, a result count that is
+// not whole words): the banks' results back to back in each die's words, open words shared between
+// banks, one word per cycle with no gap, under back-pressure and with a sparse mask too. Expected data come from sim/golden/interconnect.ts, expected
 // cycles from generator/model/cycles-bus.ts, never from the RTL.
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -41,12 +43,14 @@ export interface Scenario {
   mask: boolean[];
   /** Probability (%) that the controller is not ready for a gather beat. */
   stall: number;
+  /** Element packing of the results (cfg_pack). */
+  pack: boolean;
 }
 
 const hex = (v: bigint, bits: number) => v.toString(16).padStart(Math.ceil(bits / 4), "0");
 const twos = (v: bigint, bits: number) => (v < 0n ? v + (1n << BigInt(bits)) : v);
 
-export function randomScenario(p: InterconnectParams, r: Prng, opts: { beats: number; count: number; mask: "all" | "sparse"; stall: number }): Scenario {
+export function randomScenario(p: InterconnectParams, r: Prng, opts: { beats: number; count: number; mask: "all" | "sparse"; stall: number; pack?: boolean }): Scenario {
   const banks = p.dies * p.banks_per_die;
   const lo = -(1n << BigInt(p.acc_bits - 1));
   const hi = (1n << BigInt(p.acc_bits - 1)) - 1n;
@@ -79,7 +83,7 @@ export function randomScenario(p: InterconnectParams, r: Prng, opts: { beats: nu
       ? Array.from({ length: banks }, () => true)
       : Array.from({ length: banks }, (_, b) => (p.dies === 1 || b >= p.banks_per_die) && r.int(0, 1) === 1);
   if (!mask.includes(true)) mask[banks - 1] = true;
-  return { transfers, shift: r.int(0, Math.min(12, p.acc_bits - 1)), count: opts.count, results, mask, stall: opts.stall };
+  return { transfers, shift: r.int(0, Math.min(12, p.acc_bits - 1)), count: opts.count, results, mask, stall: opts.stall, pack: opts.pack ?? false };
 }
 
 function stimulus(p: InterconnectParams, s: Scenario, seed: number): string {
@@ -87,7 +91,7 @@ function stimulus(p: InterconnectParams, s: Scenario, seed: number): string {
   for (const t of s.transfers) {
     for (const b of t) lines.push(`beat ${b.target} ${b.addr} ${b.slot} ${b.last ? 1 : 0} ${hex(b.data, p.bcast_bits)}`);
   }
-  lines.push(`shift ${s.shift}`, `count ${s.count}`);
+  lines.push(`shift ${s.shift}`, `count ${s.count}`, `pack ${s.pack ? 1 : 0}`);
   s.results.forEach((rs, bank) => rs.forEach((v) => lines.push(`result ${bank} ${hex(twos(v, p.acc_bits), p.acc_bits)}`)));
   const mask = s.mask.reduce((m, on, b) => (on ? m | (1n << BigInt(b)) : m), 0n);
   lines.push(`mask ${mask.toString(16)}`);
@@ -139,7 +143,7 @@ export async function runScenario(loaded: LoadedSpec, label: string, s: Scenario
     });
   }
 
-  const expectedBeats = gatherBeats(p, s.results, s.mask, s.shift);
+  const expectedBeats = gatherBeats(p, s.results, s.mask, s.shift, s.pack);
   const gotBeats = out.gather_beats.map((b) => ({
     keep: Array.from({ length: p.dies }, (_, d) => ((BigInt(`0x${b.keep}`) >> BigInt(d)) & 1n) === 1n),
     words: b.words.map((w) => BigInt(`0x${w}`)),
@@ -147,7 +151,7 @@ export async function runScenario(loaded: LoadedSpec, label: string, s: Scenario
   }));
   const norm = (bs: typeof expectedBeats) => JSON.stringify(bs.map((b) => ({ keep: b.keep, words: b.words.map((w, d) => (b.keep[d] ? w.toString(16) : "-")), last: b.last })));
   const sameGather = norm(gotBeats) === norm(expectedBeats);
-  const words = gatherWords(p, s.results.map((r) => r.length), s.mask);
+  const words = gatherWords(p, s.results.map((r) => r.length), s.mask, s.pack);
   const model = gatherCycles(p, words);
   checks.push({
     name: `${name}.gather`,
@@ -177,6 +181,30 @@ export const interconnectTests: SimTest[] = [
       const p = interconnectParams(ctx.loaded);
       const r = prng(ctx.seed).fork("interconnect.sparse");
       return runScenario(ctx.loaded, "sparse_stalled", randomScenario(p, r, { beats: 0, count: p.per_word + 1, mask: "sparse", stall: 30 }), ctx);
+    },
+  },
+  {
+    name: "interconnect/packed",
+    description:
+      "element packing: every bank's results (counts 1, a third of a word and one past a word, so banks share words) gathered back to back, one word per cycle: the golden beats in 1 + λ + (longest die's words) cycles",
+    async run(ctx) {
+      const p = interconnectParams(ctx.loaded);
+      const counts = [...new Set([1, Math.max(1, Math.floor(p.per_word / 3)), p.per_word + 1])];
+      const checks: SimCheck[] = [];
+      for (const count of counts) {
+        const r = prng(ctx.seed).fork(`interconnect.packed.${count}`);
+        checks.push(...(await runScenario(ctx.loaded, `packed_${count}`, randomScenario(p, r, { beats: 0, count, mask: "all", stall: 0, pack: true }), ctx)));
+      }
+      return checks;
+    },
+  },
+  {
+    name: "interconnect/packed_sparse_stalled",
+    description: "element packing with a sparse mask (words ORed as the die's rule says) and the controller not ready 30 % of the time: still exactly the golden beats",
+    async run(ctx) {
+      const p = interconnectParams(ctx.loaded);
+      const r = prng(ctx.seed).fork("interconnect.packed_sparse");
+      return runScenario(ctx.loaded, "packed_sparse_stalled", randomScenario(p, r, { beats: 0, count: Math.max(1, Math.floor(p.per_word / 2) + 1), mask: "sparse", stall: 30, pack: true }), ctx);
     },
   },
 ];
