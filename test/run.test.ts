@@ -113,6 +113,31 @@ describe.each(SPECS)("gen-rtl run on %s", (_, file) => {
   }
 });
 
+// bank_per_head with two KV heads on a die (8 query heads, 4 KV heads, head_dim 8): the scores of a
+// die's heads come back in one gather, back to back. Its RoPE differs from tiny's (head_dim), so it
+// is a chip of its own; the chip model engine only (the RTL runs the same instructions in the
+// chip tests: gathers of several banks of a die, chip/odd and chip/attn).
+const BPH8_FILE = join(dir, "tiny-bank-per-head-8-heads.json");
+{
+  const s = JSON.parse(readFileSync(BPH_FILE, "utf8")) as Spec;
+  if (typeof s.model !== "object") throw new Error("specs/tiny.json: a custom model expected");
+  s.model.num_attention_heads = 8;
+  s.model.num_key_value_heads = 4;
+  writeFileSync(BPH8_FILE, JSON.stringify(s, null, 2));
+}
+describe("gen-rtl run, bank_per_head with two KV heads a die", () => {
+  const loaded = loadSpec(BPH8_FILE, { rtl: true });
+  it("the score gathers are one a die, and the tokens, every layer and the logits are the golden model's (seeds 1, 2)", async () => {
+    const gathers = compileDecode(loaded, randomLlamaWeights(loaded, 1))
+      .step(15, 5)
+      .instrs.filter((t) => t.tag.what.startsWith("gather scores"));
+    // Position 15: 16 scores a bank = 128 bits = two 64-bit CMEM words; 2 dies × 2 query-group members, 2 layers.
+    const layer = ["gather scores die 0 (query heads 0, 4)", "gather scores die 1 (query heads 2, 6)", "gather scores die 0 (query heads 1, 5)", "gather scores die 1 (query heads 3, 7)"];
+    expect(gathers.map((t) => t.tag.what)).toEqual([...layer, ...layer]);
+    for (const seed of [1, 2]) expectGolden(loaded, await runDecode(loaded, { tokens: 3, promptLen: 3, seed, engine: "model" }), seed);
+  }, 600_000);
+});
+
 describe("the analytical model beside the steps", () => {
   it("its components add up to the token, its layers and the outside to the whole", async () => {
     const loaded = loadSpec("specs/tiny.json", { rtl: true });

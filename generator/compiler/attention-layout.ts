@@ -30,12 +30,19 @@ export interface AttentionGeometry {
   /** V^T columns (positions) per row: context_len rounded up to kv_per_word. */
   vCols: number;
   vRowWords: number;
-  /** Elements of one head's PV gather (head_dim, plus pads). */
-  headOutElems: number;
-  /** CMEM words per head in the attention vector. */
-  headOutWords: number;
-  /** Length of the attention vector (Wo's input): heads × headOutWords × host_elems. */
+  /**
+   * CMEM words of one PV gather: every attention bank at once, the outputs of one member of each
+   * query group (query heads g × group + i for every KV head g), in the gather's order.
+   */
+  pvWords: number;
+  /** Length of the attention vector (Wo's input): group × pvWords × host_elems. */
   attnCols: number;
+  /**
+   * Every KV head's rank in die order (the die of its first bank, then the bank): the score
+   * regions are laid out in this order, so that one gather of a die's banks (bank_per_head)
+   * fills its heads' regions back to back.
+   */
+  scoreRank: number[];
   /** Per attention-vector element: the natural column of Wo (h × head_dim + dim), or -1 (a pad). */
   woColMap: number[];
 }
@@ -114,31 +121,37 @@ export function planAttention(loaded: LoadedSpec, p: ChipParams, dims: Attention
   if (vRows > maxRows) fail(`${headDimField}: the PV GEMV runs ${vRows} rows per bank, more than a result packer holds (${maxRows})`);
   const vCols = roundUp(C, kvpw);
   const heads = headBanks(p, dims.kvHeads, nd);
-  const pvStream = (g: number) => gatherStream(p, heads[g]!, vRows);
-  const headOutElems = pvStream(0).length;
-  const headOutWords = vecWords(p, headOutElems);
-  const attnCols = dims.heads * headOutWords * p.host_elems;
+  const banks = heads.flat().sort((a, b) => a - b);
+  // One PV gather of every attention bank per member i of the query groups; its order is absorbed
+  // into Wo's columns.
+  const pvStream = gatherStream(p, banks, vRows);
+  const pvWords = vecWords(p, pvStream.length);
+  const attnCols = dims.group * pvWords * p.host_elems;
+  const headOf = new Map(heads.flatMap((bs, g) => bs.map((b) => [b, g] as const)));
   const woColMap = Array.from({ length: attnCols }, () => -1);
-  for (let h = 0; h < dims.heads; h++) {
-    const g = Math.floor(h / dims.group);
-    pvStream(g).forEach((slot, e) => {
-      if (slot !== null) woColMap[h * headOutWords * p.host_elems + e] = h * d + heads[g]!.indexOf(slot.bank) * vRows + slot.row;
+  for (let i = 0; i < dims.group; i++) {
+    pvStream.forEach((slot, e) => {
+      if (slot === null) return;
+      const g = headOf.get(slot.bank)!;
+      woColMap[i * pvWords * p.host_elems + e] = (g * dims.group + i) * d + heads[g]!.indexOf(slot.bank) * vRows + slot.row;
     });
   }
+  const byDie = heads.map((_, g) => g).sort((a, b) => heads[a]![0]! - heads[b]![0]!);
+  const scoreRank = heads.map((_, g) => byDie.indexOf(g));
   return {
     mapping: loaded.derived.mapping,
     nd,
     heads,
-    banks: heads.flat().sort((a, b) => a - b),
+    banks,
     kRowWords: kRowBits / p.bank.read_bits,
     kRowPitch,
     kRows,
     vRows,
     vCols,
     vRowWords: vCols / kvpw,
-    headOutElems,
-    headOutWords,
+    pvWords,
     attnCols,
+    scoreRank,
     woColMap,
   };
 }

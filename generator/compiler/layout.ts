@@ -30,9 +30,13 @@
 //   V^T of head g: slot s holds dims [s·d/nd, (s+1)·d/nd) as rows of V^T, one column per position;
 //   a row is Cv = context_len rounded up to kv_per_word columns long (its pitch). The PV GEMV reads
 //   the first n columns of each row (gemv pitch = Cv / kv_per_word words) against the n
-//   probabilities: its cost grows with the context, as the K side's. Its gather interleaves the slots' words: head h's
-//   output comes back as a permutation of its dims (with zero pads when d / nd is not a multiple of
+//   probabilities: its cost grows with the context, as the K side's. One gather of every attention
+//   bank takes the PV outputs of all KV heads (for member i of each query group) at once: they come
+//   back as a permutation of the heads' dims (with zero pads when d / nd is not a multiple of
 //   per_word); the compiler absorbs it into the columns of Wo (woColMap).
+//   Scores: bank_per_head gathers a die's heads at once (one gather a die, the heads' score regions
+//   in die order, back to back) when a head's scores are whole CMEM words; otherwise, and for
+//   several banks a head, one gather a head.
 //   The append of position t: st_bmem of head g's k row (after RoPE) to its K row, st_vt of each
 //   slot's d / nd elements of v into column t of its V^T rows.
 // Controller: every vector starts at a CMEM word; RMSNorm gains stay in CRAM when they fit beside
@@ -68,7 +72,10 @@ export interface CmemMap {
   v: number;
   qRope: number;
   kRope: number;
-  /** Per KV head: gathered scores, scores after the requant op, probabilities (context_len elements each). */
+  /**
+   * Per KV head: gathered scores, scores after the requant op, probabilities (context_len elements
+   * each). The score regions lie in die order (AttentionGeometry.scoreRank).
+   */
   scores: number[];
   /** Words of one head's scores (and of its scaled scores), and of its probabilities. */
   scoreWords: number;
@@ -174,7 +181,7 @@ export function planLayout(loaded: LoadedSpec, p: ChipParams, opts: LayoutOption
     fail(`workload.prefill_batch (${batch}): a GEMM of ${batch} vectors needs ${batch} words of a result packer per bus word of rows, the packer holds ${p.bus.fifo_depth} words; lower prefill_batch to at most ${p.bus.fifo_depth}`);
   }
   const at = planAttention(loaded, p, dims, kvRows, fail);
-  const { nd, kRows, kRowPitch, vRows, vRowWords, vCols, attnCols, woColMap, headOutWords } = at;
+  const { nd, kRows, kRowPitch, vRows, vRowWords, vCols, attnCols, woColMap } = at;
 
   // ---- weight GEMVs and BMEM ----
   const unit = lcm(lcm(p.bank.read_bits, p.bus.bcast_bits), hb) / p.bank.read_bits;
@@ -246,6 +253,11 @@ export function planLayout(loaded: LoadedSpec, p: ChipParams, opts: LayoutOption
   const L = layers[0]!;
   const sw = vecWords(p, kRows * nd);
   const perHead = (words: number): number[] => Array.from({ length: dims.kvHeads }, () => c.take(words));
+  // Score regions in die order (at.scoreRank): a die's heads' regions back to back.
+  const inDieOrder = (words: number): number[] => {
+    const base = c.take(words * dims.kvHeads);
+    return at.scoreRank.map((r) => base + r * words);
+  };
   const x = c.take(hw);
   const xn = c.take(hw);
   const q = c.take(L.q.outWords);
@@ -258,12 +270,12 @@ export function planLayout(loaded: LoadedSpec, p: ChipParams, opts: LayoutOption
     v: k + partWord(p, L.kv, "v"),
     qRope: c.take(vecWords(p, H)),
     kRope: c.take(vecWords(p, dims.kvDim)),
-    scores: perHead(sw),
+    scores: inDieOrder(sw),
     scoreWords: sw,
     scaled: perHead(sw),
     probs: perHead(vecWords(p, vCols)),
     probWords: vecWords(p, vCols),
-    attn: c.take(dims.heads * headOutWords),
+    attn: c.take(attnCols / p.host_elems),
     o: c.take(L.o.outWords),
     resid: c.take(hw),
     mlpNorm: c.take(hw),

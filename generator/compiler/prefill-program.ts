@@ -114,10 +114,12 @@ export function tileLayout(layout: Layout, batch: number): TileLayout {
   // Scores, scaled scores and probabilities per KV head: the decode's sizes.
   const xn = c.take(hw);
   const qRope = c.take(hw);
-  const scores = perHead(dm.scoreWords);
+  // In die order, as the decode's (layout.ts): a die's heads' score regions back to back.
+  const scoreBase = c.take(dm.scoreWords * dims.kvHeads);
+  const scores = at.scoreRank.map((r) => scoreBase + r * dm.scoreWords);
   const scaled = perHead(dm.scoreWords);
   const probs = perHead(dm.probWords);
-  const attn = c.take(dims.heads * at.headOutWords);
+  const attn = c.take(at.attnCols / p.host_elems);
   // SiLU × up (the MLP's) overlays the attention's regions, from qRope on: their lives do not meet.
   const act = qRope;
   const actWords = vecWords(p, F);

@@ -12,14 +12,15 @@
 //   final    rmsnorm(·, final gain) → bcast → gemv+gather LM head → rd_cmem logits (the host takes argmax)
 // Attention, for each member i of a query group (query head h = g × group + i of every KV head g
 // at once): bcast q_h to each of head g's banks → one score gemv on every attention bank → gather
-// per KV head → [requant] → softmax (len pos + 1) → bcast p to head g's banks → one PV gemv →
-// gather per KV head into head h's slot of the attention vector.
+// per die (bank_per_head, a head's scores whole CMEM words: the die's heads back to back) or per KV
+// head → [requant] → softmax (len pos + 1) → bcast p to head g's banks → one PV gemv → one gather
+// of every attention bank into member i's block of the attention vector.
 // add and mul take their second operand from CRAM (cp_cram first); the golden's add(x, o) and
 // mul(silu, up) are symmetric, so the operand order does not matter.
 import { CTRL_OPCODES } from "../rtl/ctrl_valu.js";
 import type { Instruction } from "../rtl/chip.js";
 import type { LlamaWeights } from "../../sim/golden/llama-weights.js";
-import { allBanks, bankMask, gatherStream } from "./gather-order.js";
+import { allBanks, bankMask, dieOf, gatherStream } from "./gather-order.js";
 import { gemvShift } from "./images.js";
 import { kSlot, scoreRows } from "./attention-layout.js";
 import type { GemvPlan, Layout } from "./layout.js";
@@ -184,11 +185,9 @@ export function attention(layout: Layout, w: LlamaWeights, e: Emit, base: { k: n
       kv: 1,
       mask,
     });
-    at.heads.forEach((banks, g) => {
-      e("controller_bank", "kv", `gather scores head ${headOf(g)}`, { op: "gather", mask: bankMask(banks), addr: cmem.scores[g]! });
-    });
+    const scoreAt = gatherScores(layout, e, rows, headOf);
     at.heads.forEach((_, g) => {
-      let src = cmem.scores[g]!;
+      let src = scoreAt[g]!;
       if (w.scoreRequant) {
         e("intra_controller", "kv", `requant scores head ${headOf(g)}`, vop("requant", n, src, cmem.scaled[g]!, { shift: w.scoreRequant.shift, mult: w.scoreRequant.mult }));
         src = cmem.scaled[g]!;
@@ -213,10 +212,37 @@ export function attention(layout: Layout, w: LlamaWeights, e: Emit, base: { k: n
       // V^T rows are reserved for the whole context: read the first n columns of each.
       pitch: at.vRowWords,
     });
-    at.heads.forEach((banks, g) => {
-      e("controller_bank", "kv", `gather PV head ${headOf(g)}`, { op: "gather", mask: bankMask(banks), addr: cmem.attn + headOf(g) * at.headOutWords });
-    });
+    e("controller_bank", "kv", `gather PV (query heads ${at.heads.map((_, g) => headOf(g)).join(", ")})`, { op: "gather", mask, addr: cmem.attn + i * at.pvWords });
   }
+}
+
+/**
+ * The score gathers after a score GEMV of `rows` rows: one per die when each head has one bank and
+ * a head's scores are whole CMEM words (the die's heads' regions are back to back: layout.ts lays
+ * them out in die order), else one per KV head. Returns where each head's scores land.
+ */
+function gatherScores(layout: Layout, e: Emit, rows: number, headOf: (g: number) => number): number[] {
+  const { p, attention: at, cmem } = layout;
+  const bits = rows * p.act_bits;
+  if (at.nd > 1 || bits % p.host_bits !== 0) {
+    at.heads.forEach((banks, g) => {
+      e("controller_bank", "kv", `gather scores head ${headOf(g)}`, { op: "gather", mask: bankMask(banks), addr: cmem.scores[g]! });
+    });
+    return cmem.scores;
+  }
+  const words = bits / p.host_bits;
+  const where: number[] = [...cmem.scores];
+  for (let d = 0; d < p.dies; d++) {
+    // The die's heads in bank order (= their score rank order).
+    const inDie = at.heads.map((_, g) => g).filter((g) => dieOf(p, at.heads[g]![0]!) === d).sort((a, b) => at.scoreRank[a]! - at.scoreRank[b]!);
+    if (inDie.length === 0) continue;
+    const base = cmem.scores[inDie[0]!]!;
+    inDie.forEach((g, k) => {
+      where[g] = base + k * words;
+    });
+    e("controller_bank", "kv", `gather scores die ${d} (query heads ${inDie.map(headOf).join(", ")})`, { op: "gather", mask: bankMask(inDie.map((g) => at.heads[g]![0]!)), addr: base });
+  }
+  return where;
 }
 
 /** The decode step for `token` at position `pos` (the load program must have run, and steps 0 … pos - 1). */
