@@ -3,8 +3,9 @@
 //
 //   host     wr_cmem x = embed[token] (the embedding lookup is the host's)
 //   layer l  rmsnorm(x, attn gain) → bcast → gemv+gather k and v (one GEMV)
-//            → gemv q ‖ rope k (pos), st_bmem k rows, st_vt v columns (position pos) → gather q
-//            → rope q → attention → bcast → gemv+gather o → add(o, x) → rmsnorm(·, mlp gain)
+//            → gemv q ‖ rope k (pos), st_bmem k rows (position pos) → gather q → rope q
+//            → attention (its first score gemv ‖ st_vt v columns (position pos))
+//            → bcast → gemv+gather o → add(o, x) → rmsnorm(·, mlp gain)
 //            → bcast → gemv+gather gate and up (one GEMV) → silu(gate) → mul(silu, up, shift F)
 //            → bcast → gemv+gather down → add(down, resid) = layer output
 //   (a ‖ b: b runs on the controller and the bus while the banks compute a: the chip's gemv starts
@@ -117,11 +118,15 @@ export function residualAdd(layout: Layout, e: Emit, a: number, b: number, y: nu
 
 /** Append position pos's k (after RoPE) and v of every KV head to its banks. */
 export function kvAppend(layout: Layout, e: Emit, base: { k: number; v: number }, pos: number): void {
+  kAppend(layout, e, base, pos);
+  vAppend(layout, e, base, pos);
+}
+
+/** Append position pos's k (after RoPE) of every KV head to its K rows (st_bmem). */
+export function kAppend(layout: Layout, e: Emit, base: { k: number; v: number }, pos: number): void {
   const { p, attention: at, cmem, dims } = layout;
-  const d = dims.headDim;
-  const kw = vecWords(p, d);
+  const kw = vecWords(p, dims.headDim);
   const { slot, row } = kSlot(p, at.nd, pos);
-  const kvpw = p.bank.kv_per_word;
   at.heads.forEach((banks, g) => {
     e("controller_bank", "kv", `st_bmem k head ${g} → bank ${banks[slot]!}`, {
       op: "st_bmem",
@@ -131,6 +136,13 @@ export function kvAppend(layout: Layout, e: Emit, base: { k: number; v: number }
       src: cmem.kRope + g * kw,
     });
   });
+}
+
+/** Append position pos's v of every KV head to column pos of its V^T rows (st_vt). */
+export function vAppend(layout: Layout, e: Emit, base: { k: number; v: number }, pos: number): void {
+  const { p, attention: at, cmem, dims } = layout;
+  const d = dims.headDim;
+  const kvpw = p.bank.kv_per_word;
   at.heads.forEach((banks, g) => {
     banks.forEach((bank, s) => {
       e("controller_bank", "kv", `st_vt v head ${g} dims ${s * at.vRows}… → bank ${bank}`, {
@@ -158,8 +170,12 @@ function checkScoreOrder(layout: Layout, banks: readonly number[], rows: number,
     });
 }
 
-/** Attention of every query head at position pos (n = pos + 1 positions) into the attention vector. */
-export function attention(layout: Layout, w: LlamaWeights, e: Emit, base: { k: number; v: number }, pos: number): void {
+/**
+ * Attention of every query head at position pos (n = pos + 1 positions) into the attention vector.
+ * `duringScores` emits work that runs while the banks compute the first score GEMV (between it and
+ * its gathers): decode's V appends, which the PV GEMV needs and the score GEMV does not read.
+ */
+export function attention(layout: Layout, w: LlamaWeights, e: Emit, base: { k: number; v: number }, pos: number, duringScores: () => void = () => {}): void {
   const { p, attention: at, cmem, bram, dims } = layout;
   const d = dims.headDim;
   const n = pos + 1;
@@ -185,6 +201,7 @@ export function attention(layout: Layout, w: LlamaWeights, e: Emit, base: { k: n
       kv: 1,
       mask,
     });
+    if (i === 0) duringScores();
     const scoreAt = gatherScores(layout, e, rows, headOf);
     at.heads.forEach((_, g) => {
       let src = scoreAt[g]!;
@@ -264,14 +281,15 @@ export function stepProgram(layout: Layout, w: LlamaWeights, pos: number, token:
     const base = layout.attention.layers[l]!;
     rmsnorm(layout, e, input, cmem.xn, (m) => m.attn[l]!, "attention");
     bcastInput(layout, e, cmem.xn, H, "attention norm");
-    // K and V first (one GEMV): k's RoPE and the K and V appends run while the banks compute Q.
+    // K and V first (one GEMV): k's RoPE and the K appends run while the banks compute Q, the V
+    // appends while they compute the scores.
     weightGemv(layout, w, e, g.kv, cmem.k);
     weightGemv(layout, w, e, g.q, cmem.q, () => {
       e("intra_controller", "kv", "rope k", vop("rope", dims.kvDim, cmem.k, cmem.kRope, { pos }));
-      kvAppend(layout, e, base, pos);
+      kAppend(layout, e, base, pos);
     });
     e("intra_controller", "kv", "rope q", vop("rope", H, cmem.q, cmem.qRope, { pos }));
-    attention(layout, w, e, base, pos);
+    attention(layout, w, e, base, pos, () => vAppend(layout, e, base, pos));
     bcastInput(layout, e, cmem.attn, layout.attention.attnCols, "attention output");
     weightGemv(layout, w, e, g.o, cmem.o);
     residualAdd(layout, e, cmem.o, input, cmem.resid, "attention");
