@@ -48,6 +48,7 @@ import type { CtrlOp } from "../model/cycles-controller.js";
 import type { ChipParams } from "../rtl/chip.js";
 import type { LoadedSpec } from "../spec/load.js";
 import { planAttention, type AttentionPlan } from "./attention-layout.js";
+import { planHeadBcast, type HeadBcast } from "./head-bcast.js";
 import { allocator, bramWords, lcm, roundUp, vecWords, type Allocator } from "./sizes.js";
 import { packerRows, partWord, placeWeightRows, stackParts, type GemvName, type GemvPlan, type LayerGemvs, type MatrixName } from "./weight-rows.js";
 
@@ -113,9 +114,9 @@ export interface BramMap {
   x: number;
   /** Words of that input: one vector of the widest GEMV (a prefill tile's slot stride). */
   xWords: number;
-  /** q of one head (score GEMV). */
+  /** q of one head, or of every head (Layout.heads.q: the score GEMV's banks each take their own). */
   q: number;
-  /** Probabilities of one head (PV GEMV). */
+  /** Probabilities of one KV head, or of every one (Layout.heads.p; the PV GEMV). */
   p: number;
   used: number;
 }
@@ -148,6 +149,8 @@ export interface Layout {
   cmem: CmemMap;
   cram: CramMap;
   bram: BramMap;
+  /** Whether q and the probabilities go to the banks in one broadcast each (head-bcast.ts). */
+  heads: HeadBcast;
 }
 
 /** The chip's layout for the spec's model (every check that would make a program wrong throws a UserError). */
@@ -218,16 +221,29 @@ export function planLayout(loaded: LoadedSpec, p: ChipParams, opts: LayoutOption
   if (widest > p.bank.max_cols) fail(`chip.bank.bram_bytes: a GEMV of ${widest} columns does not fit the BRAM (${p.bank.max_cols} activations)`);
 
   // ---- BRAM ----
-  const bramAlloc = allocator();
+  // q and the probabilities of every head at once (one broadcast each) when the offsets allow and
+  // the BRAM holds them; a prefill layout (batch > 1) keeps the BRAM for its tile: one head's.
+  const probWords = vecWords(p, vCols);
   const xWords = bramWords(p, Math.max(...allGemvs.map((g) => g.cols)));
-  const bram = {
-    x: bramAlloc.take(xWords),
-    xWords,
-    q: bramAlloc.take(bramWords(p, d)),
-    p: bramAlloc.take(bramWords(p, vCols)),
-    used: 0,
+  const bramFor = (heads: HeadBcast): BramMap => {
+    const bramAlloc = allocator();
+    const map = {
+      x: bramAlloc.take(xWords),
+      xWords,
+      q: bramAlloc.take(bramWords(p, heads.q ? H : d)),
+      p: bramAlloc.take(bramWords(p, heads.p ? dims.kvHeads * probWords * p.host_elems : vCols)),
+      used: 0,
+    };
+    map.used = bramAlloc.used();
+    return map;
   };
-  bram.used = bramAlloc.used();
+  const single: HeadBcast = { q: null, p: null };
+  let heads = batch === 1 ? planHeadBcast(p, nd, dims, probWords) : single;
+  let bram = bramFor(heads);
+  if (bram.used > p.bank.bram_depth) {
+    heads = single;
+    bram = bramFor(heads);
+  }
   if (bram.used > p.bank.bram_depth) fail(`chip.bank.bram_bytes: the decode layout needs ${bram.used} BRAM words a bank, the bank holds ${p.bank.bram_depth}`);
 
   // ---- CRAM: gains resident when they fit beside the scratch area ----
@@ -273,8 +289,8 @@ export function planLayout(loaded: LoadedSpec, p: ChipParams, opts: LayoutOption
     scores: inDieOrder(sw),
     scoreWords: sw,
     scaled: perHead(sw),
-    probs: perHead(vecWords(p, vCols)),
-    probWords: vecWords(p, vCols),
+    probs: perHead(probWords),
+    probWords,
     attn: c.take(attnCols / p.host_elems),
     o: c.take(L.o.outWords),
     resid: c.take(hw),
@@ -309,5 +325,6 @@ export function planLayout(loaded: LoadedSpec, p: ChipParams, opts: LayoutOption
     cmem,
     cram,
     bram,
+    heads,
   };
 }

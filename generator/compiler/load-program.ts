@@ -1,7 +1,8 @@
 // The one-time load program: every bank's weight image (ld_bmem), the KV cache of every attention
 // bank zero-filled (ld_bmem of zeros: st_vt keeps the other fields of the words it writes, and the
-// score GEMV reads rows not appended yet), and the RMSNorm gains (wr_cram, or wr_cmem when they
-// live in CMEM).
+// score GEMV reads rows not appended yet), the RMSNorm gains (wr_cram, or wr_cmem when they
+// live in CMEM), and, when the probabilities go to the banks in one broadcast (head-bcast.ts), their
+// CMEM regions zero-filled (the broadcast sends whole regions; softmax writes the first n of each).
 import type { LlamaWeights } from "../../sim/golden/llama-weights.js";
 import { bankWeightImage } from "./images.js";
 import type { GainMap, Layout } from "./layout.js";
@@ -40,5 +41,10 @@ export function loadProgram(layout: Layout, w: LlamaWeights): Program {
   };
   if (layout.cram.gains) gains(layout.cram.gains, "wr_cram");
   if (layout.cmem.gains) gains(layout.cmem.gains, "wr_cmem");
+  if (layout.heads.p) {
+    const n = layout.attention.heads.length * layout.cmem.probWords;
+    out.emit({ op: "wr_cmem", addr: layout.cmem.probs[0]!, n }, { ...hostTag("probability regions zero-fill"), stream: "kv" });
+    out.send(Array.from({ length: n }, () => 0n));
+  }
   return out.done();
 }

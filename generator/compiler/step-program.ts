@@ -182,24 +182,33 @@ export function attention(layout: Layout, w: LlamaWeights, e: Emit, base: { k: n
   const qw = vecWords(p, d);
   const mask = bankMask(at.banks);
   const rows = scoreRows(p, at.nd, n);
+  const slices = p.bank.bram_slices;
+  const { q: hq, p: hp } = layout.heads;
   at.heads.forEach((banks) => checkScoreOrder(layout, banks, rows, n));
+  // Every query head's q at once: KV head g's banks take query head g × group + i (head-bcast.ts).
+  if (hq) e("controller_bank", "kv", "bcast q (every head)", { op: "bcast", addr: cmem.qRope, n: vecWords(p, dims.heads * d), bram: bram.q, bank: 0 });
+  if (hp && at.heads.some((_, g) => cmem.probs[g] !== cmem.probs[0]! + g * cmem.probWords)) throw new Error("compiler: the probability regions are not back to back");
   for (let i = 0; i < dims.group; i++) {
     const headOf = (g: number): number => g * dims.group + i;
-    at.heads.forEach((banks, g) => {
-      for (const bank of banks) {
-        e("controller_bank", "kv", `bcast q head ${headOf(g)} → bank ${bank}`, { op: "bcast", addr: cmem.qRope + headOf(g) * qw, n: qw, bram: bram.q, bank: bank + 1 });
-      }
-    });
+    if (!hq) {
+      at.heads.forEach((banks, g) => {
+        for (const bank of banks) {
+          e("controller_bank", "kv", `bcast q head ${headOf(g)} → bank ${bank}`, { op: "bcast", addr: cmem.qRope + headOf(g) * qw, n: qw, bram: bram.q, bank: bank + 1 });
+        }
+      });
+    }
+    const qBeat = hq ? i * hq.beatsPerHead : 0;
     e("intra_bank_kv", "kv", `gemv scores (query heads ${at.heads.map((_, g) => headOf(g)).join(", ")})`, {
       op: "gemv",
       rows,
       cols: d,
       w_base: base.k,
-      a_base: bram.q,
+      a_base: bram.q + Math.floor(qBeat / slices),
       pitch: at.kRowPitch,
       shift: w.shifts.score,
       kv: 1,
       mask,
+      ...(hq ? { a_slice: qBeat % slices, hsh: hq.hsh, hstep: hq.hstep } : {}),
     });
     if (i === 0) duringScores();
     const scoreAt = gatherScores(layout, e, rows, headOf);
@@ -212,11 +221,15 @@ export function attention(layout: Layout, w: LlamaWeights, e: Emit, base: { k: n
       e("intra_controller", "kv", `softmax head ${headOf(g)}`, vop("softmax", n, src, cmem.probs[g]!));
     });
     const pw = vecWords(p, n);
-    at.heads.forEach((banks, g) => {
-      for (const bank of banks) {
-        e("controller_bank", "kv", `bcast p head ${headOf(g)} → bank ${bank}`, { op: "bcast", addr: cmem.probs[g]!, n: pw, bram: bram.p, bank: bank + 1 });
-      }
-    });
+    if (hp) {
+      e("controller_bank", "kv", `bcast p (query heads ${at.heads.map((_, g) => headOf(g)).join(", ")})`, { op: "bcast", addr: cmem.probs[0]!, n: at.heads.length * cmem.probWords, bram: bram.p, bank: 0 });
+    } else {
+      at.heads.forEach((banks, g) => {
+        for (const bank of banks) {
+          e("controller_bank", "kv", `bcast p head ${headOf(g)} → bank ${bank}`, { op: "bcast", addr: cmem.probs[g]!, n: pw, bram: bram.p, bank: bank + 1 });
+        }
+      });
+    }
     e("intra_bank_kv", "kv", `gemv PV (query heads ${at.heads.map((_, g) => headOf(g)).join(", ")})`, {
       op: "gemv",
       rows: at.vRows,
@@ -228,6 +241,7 @@ export function attention(layout: Layout, w: LlamaWeights, e: Emit, base: { k: n
       mask,
       // V^T rows are reserved for the whole context: read the first n columns of each.
       pitch: at.vRowWords,
+      ...(hp ? { hsh: hp.hsh, hstep: hp.hstep } : {}),
     });
     e("controller_bank", "kv", `gather PV (query heads ${at.heads.map((_, g) => headOf(g)).join(", ")})`, { op: "gather", mask, addr: cmem.attn + i * at.pvWords });
   }

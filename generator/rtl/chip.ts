@@ -29,7 +29,14 @@
 //                                                         at element (rows × b) mod per_word of its first
 //                                                         word and the die ORs a bank's open last word
 //                                                         with the next bank's first: a gather of a whole
-//                                                         die returns its banks' results back to back
+//                                                         die returns its banks' results back to back.
+//                a_slice, hsh, hstep                      the activations start at MAC beat a_slice of
+//                                                         BRAM word a_base; hstep = k + 1 > 0: bank b
+//                                                         starts (slot_b >> hsh) << k MAC beats further,
+//                                                         slot_b = (b mod banks_per_die) × dies +
+//                                                         floor(b / banks_per_die) (the compiler's
+//                                                         dealing of heads to banks): each bank its own
+//                                                         head's q or p out of one broadcast of all
 //   7   gather   mask, addr, tok                          the masked banks' packed results into CMEM[addr ..]
 //                                                         (a GEMM's: those of vector tok, which come
 //                                                         out as a GEMV's would; vectors in order)
@@ -83,7 +90,7 @@ export const INSTRUCTION_FIELDS = {
   rd_cmem: ["addr", "n"],
   ld_bmem: ["bank", "addr", "n"],
   bcast: ["addr", "n", "bram", "bank"],
-  gemv: ["rows", "cols", "w_base", "a_base", "shift", "kv", "mask", "pitch", "batch", "a_stride", "pack"],
+  gemv: ["rows", "cols", "w_base", "a_base", "shift", "kv", "mask", "pitch", "batch", "a_stride", "pack", "a_slice", "hsh", "hstep"],
   gather: ["mask", "addr", "tok"],
   vop: ["alu", "len", "a", "b", "y", "shift", "mult", "pos"],
   st_bmem: ["bank", "addr", "n", "src"],
@@ -95,12 +102,13 @@ export type FieldOf<O extends Opcode> = (typeof INSTRUCTION_FIELDS)[O][number];
 
 /**
  * Fields a program may leave out: bcast's bank (0 = every bank), gemv's kv (0 = weights), mask
- * (every bank), pitch (0 = packed rows), batch (1: a GEMV), a_stride (0) and pack (0: each bank's
- * results from a word of their own); gather's tok (0).
+ * (every bank), pitch (0 = packed rows), batch (1: a GEMV), a_stride (0), pack (0: each bank's
+ * results from a word of their own), a_slice (0), hsh and hstep (0: every bank the same
+ * activations); gather's tok (0).
  */
 interface OptionalFields {
   bcast: "bank";
-  gemv: "kv" | "mask" | "pitch" | "batch" | "a_stride" | "pack";
+  gemv: "kv" | "mask" | "pitch" | "batch" | "a_stride" | "pack" | "a_slice" | "hsh" | "hstep";
   gather: "tok";
 }
 type OptionalOf<O extends Opcode> = O extends keyof OptionalFields ? OptionalFields[O] : never;
@@ -158,6 +166,10 @@ export interface ChipParams {
   vt_nw: number;
   /** Bits of the bank's cmd_rows (holds 0 .. bmem_depth). */
   rows_w: number;
+  /** Bits of gemv's a_slice (a MAC beat of a BRAM word), hsh (a shift of a bank's slot) and hstep. */
+  a_slice_w: number;
+  hsh_w: number;
+  hstep_w: number;
   /** Width converters: CMEM/host words → broadcast beats, gather beats → CMEM words, CMEM words → ALU beats, ALU beats → CMEM words. */
   m2b: GearboxWidths;
   b2m: GearboxWidths;
@@ -204,6 +216,9 @@ function fieldWidths(p: Omit<ChipParams, "cmd_bits" | "layout">): Record<Opcode,
       batch: [b.batch_bits, `GEMM vectors (at most ${b.batch}; 0 or 1: a GEMV; kv = 1: taken as 1); ceil(rows / ${ic.per_word}) × batch at most ${ic.fifo_depth} packer words`],
       a_stride: [b.bram_addr_bits, "BRAM words from one GEMM vector to the next"],
       pack: [1, "1: element packing of the results across a die's banks (see {name}_die)"],
+      a_slice: [p.a_slice_w, `MAC beat of BRAM word a_base where the activations start (0 .. ${b.bram_slices - 1})`],
+      hsh: [p.hsh_w, "per-bank activations: bank b's head is its slot >> hsh"],
+      hstep: [p.hstep_w, "0: every bank the same activations; k + 1: bank b's start (slot_b >> hsh) << k MAC beats further"],
     },
     gather: {
       mask: [p.banks, "banks to drain (bit k: bank k)"],
@@ -298,6 +313,9 @@ export function chipParams(loaded: LoadedSpec): ChipParams {
     cp_nw: clog2(Math.min(cmem_depth, cram_depth) + 1),
     vt_nw: clog2(bank.bmem_depth + 1),
     rows_w: bank.rows_bits,
+    a_slice_w: Math.max(1, clog2(bank.bram_slices)),
+    hsh_w: Math.max(1, clog2(clog2(banks) + 1)),
+    hstep_w: clog2(clog2(bank.bram_depth * bank.bram_slices) + 2),
     m2b: gearbox(host_bits, bus.bcast_bits, gcd(host_bits, bus.bcast_bits)),
     // Gather beats are compacted to the words of the dies that sent one: the unit divides a link word.
     b2m: gearbox(bus.bcast_bits, host_bits, gcd(host_bits, bus.link_bits)),

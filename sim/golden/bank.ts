@@ -12,6 +12,8 @@ export interface GemvCommand {
   w_base: number;
   /** BRAM word of the first activations. */
   a_base: number;
+  /** MAC beat (slice) of that word where they start (cmd_a_slice); 0 or left out: the word's first. */
+  a_slice?: number;
   rows: number;
   cols: number;
   /** KV mode (cmd_kv = 1): rows of kv_bits fields. Default false: weight_bits fields. */
@@ -116,8 +118,8 @@ export function gemvBeats(p: BankParams, cmd: GemvCommand): BeatRead[] {
           bmem_addr: w,
           bmem_words,
           sub,
-          bram_addr: cmd.a_base + tok * (cmd.a_stride ?? 0) + Math.floor(beat / p.bram_slices),
-          bram_slice: beat % p.bram_slices,
+          bram_addr: cmd.a_base + tok * (cmd.a_stride ?? 0) + Math.floor(((cmd.a_slice ?? 0) + beat) / p.bram_slices),
+          bram_slice: ((cmd.a_slice ?? 0) + beat) % p.bram_slices,
           tok,
           bmem_slot,
           valid_lanes,
@@ -191,12 +193,17 @@ export function packWeightRow(p: BankParams, weights: readonly bigint[], pad: ()
   return words;
 }
 
-/** The activation vector as BRAM words (bram_slices × lanes activations each); padding as for packWeightRow. */
-export function packActivations(p: BankParams, acts: readonly bigint[], pad: () => bigint): bigint[] {
+/**
+ * The activation vector as BRAM words (bram_slices × lanes activations each); padding as for
+ * packWeightRow. With `slice`, the vector starts at MAC beat `slice` of the first word (the fields
+ * before it are padding too).
+ */
+export function packActivations(p: BankParams, acts: readonly bigint[], pad: () => bigint, slice = 0): bigint[] {
   const words: bigint[] = [];
   const per = p.bram_slices * p.lanes;
-  for (let w = 0; w < bramWordsPerRow(p, acts.length); w++) {
-    const fields = Array.from({ length: per }, (_, i) => acts[w * per + i] ?? pad());
+  const skip = slice * p.lanes;
+  for (let w = 0; w < Math.ceil((skip + Math.max(1, acts.length)) / per); w++) {
+    const fields = Array.from({ length: per }, (_, i) => (w * per + i >= skip ? acts[w * per + i - skip] : undefined) ?? pad());
     words.push(packFields(fields, p.act_bits));
   }
   return words;

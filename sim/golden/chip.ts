@@ -158,7 +158,7 @@ export class ChipModel {
    * One bank's GEMV results (accumulator values, wrapped), from its memories as they are now: rows
    * of weight_bits fields, or of kv_bits fields when `kv`.
    */
-  bankGemv(bank: number, rows: number, cols: number, wBase: number, aBase: number, kv = false, pitch = 0, batch = 1, aStride = 0): bigint[] {
+  bankGemv(bank: number, rows: number, cols: number, wBase: number, aBase: number, kv = false, pitch = 0, batch = 1, aStride = 0, aSlice = 0): bigint[] {
     const b = this.p.bank;
     const perWord = kv ? b.kv_per_word : b.weights_per_word;
     const bits = kv ? b.kv_bits : b.weight_bits;
@@ -168,7 +168,7 @@ export class ChipModel {
     const vectors = kv ? 1 : Math.max(1, batch);
     const acts = Array.from({ length: vectors }, (_, t) =>
       Array.from({ length: cols }, (_, c) =>
-        signedField(defined(this.bram[bank]!.get(aBase + t * aStride + Math.floor(c / perBram)), `BRAM ${bank}`), c % perBram, b.act_bits),
+        signedField(defined(this.bram[bank]!.get(aBase + t * aStride + Math.floor((aSlice * b.lanes + c) / perBram)), `BRAM ${bank}`), (aSlice * b.lanes + c) % perBram, b.act_bits),
       ),
     );
     return Array.from({ length: rows }, (_, r) => {
@@ -277,20 +277,32 @@ export class ChipModel {
         // It waits for the previous GEMV; this one runs on while the next instructions do.
         const kv = n(instr.kv ?? 0) === 1;
         const wpr = n(instr.pitch ?? 0) || Math.ceil(n(instr.cols) / (kv ? p.bank.kv_per_word : p.bank.weights_per_word));
-        const perBram = p.bank.bram_slices * p.bank.lanes;
         const vectors = kv ? 1 : Math.max(1, n(instr.batch ?? 1));
         const aStride = n(instr.a_stride ?? 0);
+        // Each bank's first MAC beat: a_base × slices + a_slice, plus its head's offset with hstep.
+        const slices = p.bank.bram_slices;
+        const hstep = n(instr.hstep ?? 0);
+        const firstBeat = (bank: number): number => {
+          const slot = (bank % p.banks_per_die) * p.dies + Math.floor(bank / p.banks_per_die);
+          const head = hstep === 0 ? 0 : (slot >> n(instr.hsh ?? 0)) * 2 ** (hstep - 1);
+          return n(instr.a_base) * slices + n(instr.a_slice ?? 0) + head;
+        };
+        const banksOn = Array.from({ length: p.banks }, (_, k) => k).filter((k) => ((on >> BigInt(k)) & 1n) === 1n);
+        const beats = Math.max(1, Math.ceil(n(instr.cols) / p.bank.lanes));
         this.running =
           rows === 0
             ? null
             : {
                 mask: on,
                 bmem: [n(instr.w_base), n(instr.w_base) + rows * Math.max(1, wpr) - 1],
-                bram: [n(instr.a_base), n(instr.a_base) + (vectors - 1) * aStride + Math.max(1, Math.ceil(n(instr.cols) / perBram)) - 1],
+                bram: [
+                  Math.min(...banksOn.map((k) => Math.floor(firstBeat(k) / slices))),
+                  Math.max(...banksOn.map((k) => Math.floor((firstBeat(k) + beats - 1) / slices))) + (vectors - 1) * aStride,
+                ],
               };
-        for (let bank = 0; bank < p.banks; bank++) {
-          if (((on >> BigInt(bank)) & 1n) === 0n) continue;
-          const results = this.bankGemv(bank, rows, n(instr.cols), n(instr.w_base), n(instr.a_base), kv, n(instr.pitch ?? 0), vectors, aStride);
+        for (const bank of banksOn) {
+          const beat = firstBeat(bank);
+          const results = this.bankGemv(bank, rows, n(instr.cols), n(instr.w_base), Math.floor(beat / slices), kv, n(instr.pitch ?? 0), vectors, aStride, beat % slices);
           // A GEMV of 0 rows leaves nothing in the packer.
           if (rows > 0) {
             // Row-major (row r for vectors 0 .. B-1): the packer keeps each vector's results apart.

@@ -300,6 +300,66 @@ export function gemvProgram(p: ChipParams, r: Prng, opts: { rows: number; cols: 
   return { prog: { instrs, data, stall: 0 }, rows, cols, at: { bcast: bcastAt, gemv: gemvAt, gather: gatherAt }, natural: ref, shift };
 }
 
+export interface HeadsSetup {
+  prog: ChipProgram;
+  at: { gemv: number; gather: number };
+  /** The gathered vector by its own formula: bank b's rows against head (slot_b >> hsh)'s vector. */
+  natural: bigint[];
+}
+
+/**
+ * Per-bank activations (gemv a_slice, hsh, hstep): one broadcast of a vector per head (2^k MAC
+ * beats each, from MAC beat a_slice of BRAM word a_base), then a gemv with hstep = k + 1 on every
+ * bank; bank b dots its rows with head (slot_b >> hsh)'s vector, slot_b = (b mod banks_per_die) ×
+ * dies + floor(b / banks_per_die). Rows: one bus word a bank.
+ */
+export function headsProgram(p: ChipParams, r: Prng): HeadsSetup {
+  const b = p.bank;
+  const lanes = b.lanes;
+  const slices = b.bram_slices;
+  const k = 1;
+  const hsh = p.banks > 1 ? 1 : 0;
+  const heads = Math.ceil(p.banks / 2 ** hsh);
+  const cols = lanes + 1;
+  const aSlice = Math.min(1, slices - 1);
+  const aBase = 1;
+  const beats = aSlice + heads * 2 ** k;
+  const bramWords = Math.ceil(beats / slices);
+  if (aBase + bramWords > b.bram_depth) throw new Error("chip test: the heads do not fit BRAM");
+  // The BRAM image from word aBase: head h's vector at MAC beat aSlice + h × 2^k.
+  const elems = Array.from({ length: bramWords * slices * lanes }, () => r.signed(p.act_bits));
+  const vec = (h: number): bigint[] => elems.slice((aSlice + h * 2 ** k) * lanes, (aSlice + h * 2 ** k) * lanes + cols);
+  const words = hostWords(p, packElements(elems, p.act_bits), elems.length * p.act_bits);
+  const rows = p.bus.per_word;
+  const instrs: Instruction[] = [];
+  const data: bigint[] = [];
+  const W = Array.from({ length: p.banks }, () => Array.from({ length: rows }, () => Array.from({ length: cols }, () => r.signed(b.weight_bits))));
+  W.forEach((rowsOfBank, bank) => {
+    const ld = loadBank(p, bank, 0, bmemImage(p, rowsOfBank, cols, r).words);
+    instrs.push(ld.instr);
+    data.push(...ld.data);
+  });
+  instrs.push({ op: "wr_cmem", addr: 0, n: words.length });
+  data.push(...words);
+  instrs.push({ op: "bcast", addr: 0, n: words.length, bram: aBase });
+  const shift = r.int(2, 5);
+  const gemv = instrs.length;
+  instrs.push({ op: "gemv", rows, cols, w_base: 0, a_base: aBase, shift, a_slice: aSlice, hsh, hstep: k + 1 });
+  const gather = instrs.length;
+  const ya = words.length + 1;
+  const out = gatheredWordsOf(p, rows);
+  instrs.push({ op: "gather", mask: (1n << BigInt(p.banks)) - 1n, addr: ya }, { op: "rd_cmem", addr: ya, n: out }, { op: "nop" });
+  const natural = Array.from({ length: p.banks * rows }, () => 0n);
+  W.forEach((rowsOfBank, bank) => {
+    const slot = (bank % p.banks_per_die) * p.dies + Math.floor(bank / p.banks_per_die);
+    const x = vec(slot >> hsh);
+    rowsOfBank.forEach((row, j) => {
+      natural[gatherOrderRow(p, rows, bank, j)] = requantise(p.bus, BigInt.asIntN(p.bus.acc_bits, row.reduce((s, w, c) => s + w * x[c]!, 0n)), shift);
+    });
+  });
+  return { prog: { instrs, data, stall: 0 }, at: { gemv, gather }, natural };
+}
+
 export interface GemmSetup {
   prog: ChipProgram;
   rows: number;
@@ -798,6 +858,21 @@ export const chipTests: SimTest[] = [
         run.masks.forEach((_, k) => checks.push(cycleCheck(`chip/packed.${run.label}.gather_${k}`, res, setup.at.gather + k, res.sim_cycles_per_s)));
       }
       return checks;
+    },
+  },
+  {
+    name: "chip/heads",
+    description:
+      "one broadcast of a vector per head, then a gemv whose banks each take their own head's vector (a_slice, hsh, hstep): equal to each bank's rows against head (slot >> hsh)'s vector by a formula of the test's own; bit-exact, every instruction's cycles as the model says",
+    async run(ctx) {
+      const p = chipParams(ctx.loaded);
+      const setup = headsProgram(p, prng(ctx.seed).fork("chip/heads"));
+      const res = await runProgram(await built(ctx), ctx.loaded, setup.prog, ctx, "chip_heads");
+      const got = res.expectedOut.map((o) => o.data);
+      const elems = unpackElements(joinWords(got, p.host_bits), p.act_bits, setup.natural.length).map((v) => BigInt.asUintN(p.act_bits, v));
+      const extra = elems.some((v, i) => v !== setup.natural[i]) ? ["golden chain differs from each bank's rows against its head's vector"] : [];
+      extra.push(...allCyclesMessages(setup.prog, res));
+      return [dataCheck("chip/heads.data", res, ctx.seed, extra), cycleCheck("chip/heads.gather", res, setup.at.gather, res.sim_cycles_per_s)];
     },
   },
   {
