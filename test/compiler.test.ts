@@ -155,7 +155,7 @@ describe("layout", () => {
     const p = chipParams(TINY);
     const lay = planLayout(TINY, p);
     const all = Array.from({ length: p.banks }, (_, k) => k);
-    for (const plan of [lay.layers[0]!.q, lay.layers[0]!.kv, lay.layers[1]!.gate_up, lay.lmHead]) {
+    for (const plan of [lay.layers[0]!.q, lay.layers[0]!.k, lay.layers[0]!.v, lay.layers[1]!.gate_up, lay.lmHead]) {
       const stream = gatherStream(p, all, plan.rowsPerBank, plan.pack).map((s) => (s === null ? -1 : plan.rowMap[s.bank]![s.row]!));
       expect(stream.slice(0, plan.rows)).toEqual(Array.from({ length: plan.rows }, (_, i) => i));
       expect(stream.slice(plan.rows).every((r) => r === -1)).toBe(true);
@@ -163,8 +163,13 @@ describe("layout", () => {
     // gate and up as one: 176 + 176 rows over 8 banks of 4-element words = 44 a bank (alone: 24 each).
     expect(lay.layers[0]!.gate_up.rowsPerBank).toBe(44);
     expect(lay.layers[0]!.gate_up.parts).toEqual([{ matrix: "gate", first: 0, rows: 176 }, { matrix: "up", first: 176, rows: 176 }]);
-    // K and V: 32 rows each (2 KV heads × 16), v from row 32 (a whole 64-bit CMEM word of 8 codes).
-    expect(lay.layers[0]!.kv.parts).toEqual([{ matrix: "k", first: 0, rows: 32 }, { matrix: "v", first: 32, rows: 32 }]);
+    // K and V: two GEMVs of 32 rows (2 KV heads × 16): 4 a bank.
+    expect(lay.layers[0]!.k.parts).toEqual([{ matrix: "k", first: 0, rows: 32 }]);
+    // V in the append's order (one st_vt over 2 KV heads × 2 banks = 4 slots of 8 dims): output
+    // j × 4 + s is dim (s mod 2) × 8 + j of head floor(s / 2).
+    expect(lay.layers[0]!.v.parts).toMatchObject([{ matrix: "v", first: 0, rows: 32 }]);
+    expect(lay.layers[0]!.v.parts[0]!.order!.slice(0, 9)).toEqual([0, 8, 16, 24, 1, 9, 17, 25, 2]);
+    expect(lay.layers[0]!.v.rowsPerBank).toBe(4);
     expect(lay.cmem.v - lay.cmem.k).toBe(4);
     expect(lay.cmem.up - lay.cmem.gate).toBe(22);
   });
@@ -228,8 +233,8 @@ describe("layout", () => {
     expect(stackParts({ ...p, act_bits: 12 }, [["gate", 5], ["up", 3]])).toEqual([{ matrix: "gate", first: 0, rows: 5 }, { matrix: "up", first: 16, rows: 3 }]);
     const lay = planLayout(TINY, p);
     const w = randomLlamaWeights(TINY, 1);
-    expect(gemvShift(w, lay.layers[0]!.kv)).toBe(w.shifts.k);
-    expect(() => gemvShift({ ...w, shifts: { ...w.shifts, v: w.shifts.k + 1 } }, lay.layers[0]!.kv)).toThrow(/kv GEMV's matrices have different shifts/);
+    expect(gemvShift(w, lay.layers[0]!.k)).toBe(w.shifts.k);
+    expect(() => gemvShift({ ...w, shifts: { ...w.shifts, up: w.shifts.gate + 1 } }, lay.layers[0]!.gate_up)).toThrow(/gate_up GEMV's matrices have different shifts/);
     // Row 40 of gate and up is gate's row 40, row 176 + 3 up's row 3.
     expect(gemvRow(w, lay.layers[1]!.gate_up, 40)).toBe(w.layers[1]!.wGate[40]);
     expect(gemvRow(w, lay.layers[1]!.gate_up, 179)).toBe(w.layers[1]!.wUp[3]);
@@ -277,11 +282,13 @@ describe("programs and their tags", () => {
     expect(instructionsOf(step)).toEqual(step.instrs.map((t) => t.instr));
     const ones = step.instrs.map(() => 1);
     const byOp = (part: string, op: string) => step.instrs.filter((t) => t.tag.part === part && t.instr.op === op).length;
-    // 5 weight GEMVs a layer (q, k and v, o, gate and up, down) + the LM head; score + PV GEMVs per
+    // 6 weight GEMVs a layer (q, k, v, o, gate and up, down) + the LM head; score + PV GEMVs per
     // group member per layer (2 layers, group 2).
-    expect(byOp("intra_bank_weights", "gemv")).toBe(5 * 2 + 1);
+    expect(byOp("intra_bank_weights", "gemv")).toBe(6 * 2 + 1);
     expect(byOp("intra_bank_kv", "gemv")).toBe(2 * 2 * 2);
-    expect(step.instrs.filter((t) => t.instr.op === "gemv").length).toBe(11 + 8);
+    expect(step.instrs.filter((t) => t.instr.op === "gemv").length).toBe(13 + 8);
+    // The V append: one st_vt a layer over banks 0 .. 1 of both dies (2 KV heads × 2 banks = 4 slots).
+    expect(step.instrs.filter((t) => t.instr.op === "st_vt").map((t) => (t.instr.op === "st_vt" ? Number(t.instr.spread) : -1))).toEqual([2, 2]);
     const parts = tally(step, ones);
     expect(Object.keys(parts).sort()).toEqual(["controller_bank", "host", "intra_bank_kv", "intra_bank_weights", "intra_controller"]);
     expect(parts["host"]).toBe(2); // wr_cmem x, rd_cmem logits

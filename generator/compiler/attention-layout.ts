@@ -27,6 +27,15 @@ export interface AttentionGeometry {
   kRows: number;
   /** V^T rows per bank: head_dim / nd. */
   vRows: number;
+  /**
+   * The V append in one st_vt (spread = L: banks 0 .. L-1 of every die, S = kvHeads × nd = L × dies
+   * slots, each die writing its L banks' fields in the same cycle), or 0: one st_vt a bank. With a
+   * spread, the V GEMV's output comes out in the append's order (vOrder): element j × S + s is dim
+   * j of slot s's rows (slot s = the s-th bank dealt: head floor(s / nd), dims from (s mod nd) × vRows).
+   */
+  vSpread: number;
+  /** With vSpread: the natural row of v (head × head_dim + dim) at each output position; else null. */
+  vOrder: number[] | null;
   /** V^T columns (positions) per row: context_len rounded up to kv_per_word. */
   vCols: number;
   vRowWords: number;
@@ -136,6 +145,18 @@ export function planAttention(loaded: LoadedSpec, p: ChipParams, dims: Attention
       woColMap[i * pvWords * p.host_elems + e] = (g * dims.group + i) * d + heads[g]!.indexOf(slot.bank) * vRows + slot.row;
     });
   }
+  // The V append in one st_vt when the slots fill whole dies (L banks each) and whole beats.
+  const S = dims.kvHeads * nd;
+  const L = S / p.dies;
+  const fpb = p.bus.bcast_bits / p.bank.kv_bits;
+  const vSpread = Number.isInteger(L) && L >= 1 && L <= p.banks_per_die && fpb % S === 0 && p.bank.kv_bits === ab && dims.kvHeads * d < 2 ** p.vt_nw ? L : 0;
+  const vOrder = vSpread
+    ? Array.from({ length: dims.kvHeads * d }, (_, e) => {
+        const j = Math.floor(e / S);
+        const s = e % S;
+        return Math.floor(s / nd) * d + (s % nd) * vRows + j;
+      })
+    : null;
   const byDie = heads.map((_, g) => g).sort((a, b) => heads[a]![0]! - heads[b]![0]!);
   const scoreRank = heads.map((_, g) => byDie.indexOf(g));
   return {
@@ -152,6 +173,8 @@ export function planAttention(loaded: LoadedSpec, p: ChipParams, dims: Attention
     pvWords,
     attnCols,
     scoreRank,
+    vSpread,
+    vOrder,
     woColMap,
   };
 }

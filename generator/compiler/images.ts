@@ -23,7 +23,9 @@ export function weightMatrix(w: LlamaWeights, layer: number | null, matrix: Matr
 /** Row `nat` of a GEMV's output as a weight row (null: a zero row, between parts or past them). */
 export function gemvRow(w: LlamaWeights, plan: GemvPlan, nat: number): readonly bigint[] | null {
   const part = plan.parts.find((x) => nat >= x.first && nat < x.first + x.rows);
-  return part ? weightMatrix(w, plan.layer, part.matrix)[nat - part.first]! : null;
+  if (!part) return null;
+  const i = nat - part.first;
+  return weightMatrix(w, plan.layer, part.matrix)[part.order ? part.order[i]! : i]!;
 }
 
 /** The requantisation shift of a GEMV (weights.shifts): its parts' one shift. */

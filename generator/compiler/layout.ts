@@ -46,6 +46,7 @@ import { llamaDims, type LlamaDims } from "../../sim/golden/llama-weights.js";
 import { UserError } from "../errors.js";
 import type { CtrlOp } from "../model/cycles-controller.js";
 import type { ChipParams } from "../rtl/chip.js";
+import type { Derived } from "../spec/derive.js";
 import type { LoadedSpec } from "../spec/load.js";
 import { planAttention, type AttentionPlan } from "./attention-layout.js";
 import { planHeadBcast, type HeadBcast } from "./head-bcast.js";
@@ -132,6 +133,8 @@ export interface LayoutOptions {
 
 export interface Layout {
   p: ChipParams;
+  /** The spec's derived parameters (the bank GEMV's cycles, for placing work under it). */
+  derived: Derived;
   /** The GEMM batch the weight chunks serve (LayoutOptions.batch). */
   batch: number;
   /** The model's shape (as the golden LLaMA's) and the longest context. */
@@ -192,13 +195,16 @@ export function planLayout(loaded: LoadedSpec, p: ChipParams, opts: LayoutOption
   const identity = (k: number): number[] => Array.from({ length: k }, (_, i) => i);
   const H = dims.hidden;
   const F = dims.intermediate;
-  const gemv = (name: GemvName, layer: number | null, parts: readonly (readonly [MatrixName, number])[], cols: number, colMap: number[]): GemvPlan => {
-    const plan = placeWeightRows(p, maxRows, name, layer, stackParts(p, parts), cols, colMap, fail, batch);
+  const gemv = (name: GemvName, layer: number | null, parts: readonly (readonly [MatrixName, number])[], cols: number, colMap: number[], order?: readonly number[]): GemvPlan => {
+    const stacked = stackParts(p, parts).map((x, i) => (i === 0 && order ? { ...x, order } : x));
+    const plan = placeWeightRows(p, maxRows, name, layer, stacked, cols, colMap, fail, batch);
     return { ...plan, wBase: bmem.take(roundUp(plan.rowsPerBank * plan.wpr, unit), unit) };
   };
   const layers = Array.from({ length: dims.layers }, (_, l): LayerGemvs => ({
     q: gemv("q", l, [["q", H]], H, identity(H)),
-    kv: gemv("kv", l, [["k", dims.kvDim], ["v", dims.kvDim]], H, identity(H)),
+    k: gemv("k", l, [["k", dims.kvDim]], H, identity(H)),
+    // In the V append's order when it runs as one st_vt (attention-layout.ts vOrder).
+    v: gemv("v", l, [["v", dims.kvDim]], H, identity(H), at.vOrder ?? undefined),
     o: gemv("o", l, [["o", H]], attnCols, woColMap),
     gate_up: gemv("gate_up", l, [["gate", F], ["up", F]], H, identity(H)),
     down: gemv("down", l, [["down", H]], F, identity(F)),
@@ -277,13 +283,14 @@ export function planLayout(loaded: LoadedSpec, p: ChipParams, opts: LayoutOption
   const x = c.take(hw);
   const xn = c.take(hw);
   const q = c.take(L.q.outWords);
-  const k = c.take(L.kv.outWords);
+  const k = c.take(L.k.outWords);
+  const v = c.take(L.v.outWords);
   const cmem: CmemMap = {
     x,
     xn,
     q,
     k,
-    v: k + partWord(p, L.kv, "v"),
+    v,
     qRope: c.take(vecWords(p, H)),
     kRope: c.take(vecWords(p, dims.kvDim)),
     scores: inDieOrder(sw),
@@ -313,6 +320,7 @@ export function planLayout(loaded: LoadedSpec, p: ChipParams, opts: LayoutOption
 
   return {
     p,
+    derived: loaded.derived,
     batch,
     dims,
     maxRows,

@@ -2,9 +2,9 @@
 // and with the same shifts, as sim/golden/llama.ts decodeStep, on the layout of layout.ts.
 //
 //   host     wr_cmem x = embed[token] (the embedding lookup is the host's)
-//   layer l  rmsnorm(x, attn gain) → bcast → gemv+gather k and v (one GEMV)
-//            → gemv q ‖ rope k (pos), st_bmem k rows (position pos) → gather q → rope q
-//            → attention (its first score gemv ‖ st_vt v columns (position pos))
+//   layer l  rmsnorm(x, attn gain) → bcast → gemv+gather v → gemv k ‖ st_vt v columns (position pos,
+//            as many as fit) → gather k → gemv q ‖ rope k (pos), st_bmem k rows (position pos)
+//            → gather q → rope q → attention (its first score gemv ‖ the other st_vt)
 //            → bcast → gemv+gather o → add(o, x) → rmsnorm(·, mlp gain)
 //            → bcast → gemv+gather gate and up (one GEMV) → silu(gate) → mul(silu, up, shift F)
 //            → bcast → gemv+gather down → add(down, resid) = layer output
@@ -24,6 +24,8 @@ import type { LlamaWeights } from "../../sim/golden/llama-weights.js";
 import { allBanks, bankMask, dieOf, gatherStream } from "./gather-order.js";
 import { gemvShift } from "./images.js";
 import { kSlot, scoreRows } from "./attention-layout.js";
+import { bankGemvCycles } from "../model/cycles.js";
+import { stVtCycles } from "../model/cycles-chip.js";
 import type { GemvPlan, Layout } from "./layout.js";
 import { vecWords } from "./sizes.js";
 import { programBuilder, type InstrTag, type Part, type Program, type ProgramBuilder, type Stream } from "./program.js";
@@ -138,14 +140,20 @@ export function kAppend(layout: Layout, e: Emit, base: { k: number; v: number },
   });
 }
 
-/** Append position pos's v of every KV head to column pos of its V^T rows (st_vt). */
-export function vAppend(layout: Layout, e: Emit, base: { k: number; v: number }, pos: number): void {
+/** The st_vt instructions that append position pos's v of every KV head to column pos of its V^T rows. */
+function vAppends(layout: Layout, base: { k: number; v: number }, pos: number): { what: string; instr: Extract<Instruction, { op: "st_vt" }> }[] {
   const { p, attention: at, cmem, dims } = layout;
   const d = dims.headDim;
   const kvpw = p.bank.kv_per_word;
-  at.heads.forEach((banks, g) => {
-    banks.forEach((bank, s) => {
-      e("controller_bank", "kv", `st_vt v head ${g} dims ${s * at.vRows}… → bank ${bank}`, {
+  if (at.vSpread > 0) {
+    // One st_vt: banks 0 .. L-1 of every die, v in the append's order (the V GEMV's vOrder).
+    const instr = { op: "st_vt", bank: 0, addr: base.v + Math.floor(pos / kvpw), stride: at.vRowWords, field: pos % kvpw, n: dims.kvHeads * d, src: cmem.v, spread: at.vSpread } as const;
+    return [{ what: `st_vt v (every KV head, ${at.vSpread} banks a die)`, instr }];
+  }
+  return at.heads.flatMap((banks, g) =>
+    banks.map((bank, s) => ({
+      what: `st_vt v head ${g} dims ${s * at.vRows}… → bank ${bank}`,
+      instr: {
         op: "st_vt",
         bank,
         addr: base.v + Math.floor(pos / kvpw),
@@ -153,9 +161,35 @@ export function vAppend(layout: Layout, e: Emit, base: { k: number; v: number },
         field: pos % kvpw,
         n: at.vRows,
         src: cmem.v + ((g * d + s * at.vRows) * p.act_bits) / p.host_bits,
-      });
-    });
-  });
+      } satisfies Instruction,
+    })),
+  );
+}
+
+/** Append position pos's v of every KV head to column pos of its V^T rows (st_vt). */
+export function vAppend(layout: Layout, e: Emit, base: { k: number; v: number }, pos: number): void {
+  for (const a of vAppends(layout, base, pos)) e("controller_bank", "kv", a.what, a.instr);
+}
+
+/**
+ * Decode's V appends cut in two: the first ones as long as they fit the K GEMV's bank time (its
+ * last chunk's, under which `during` runs: the gather then waits for the banks anyway), the rest
+ * under the first score GEMV (the PV GEMV is the first to read them).
+ */
+function splitVAppends(layout: Layout, e: Emit, k: GemvPlan, base: { k: number; v: number }, pos: number): { underK: () => void; underScores: () => void } {
+  const all = vAppends(layout, base, pos);
+  const last = k.chunks[k.chunks.length - 1]!;
+  const window = bankGemvCycles(layout.derived, last.rows, k.cols).total - 1;
+  let used = 0;
+  let cut = 0;
+  while (cut < all.length) {
+    const c = stVtCycles(layout.p, Number(all[cut]!.instr.n), Number(all[cut]!.instr.spread ?? 0)).cycles;
+    if (used + c > window) break;
+    used += c;
+    cut++;
+  }
+  const emit = (part: typeof all): void => part.forEach((a) => e("controller_bank", "kv", a.what, a.instr));
+  return { underK: () => emit(all.slice(0, cut)), underScores: () => emit(all.slice(cut)) };
 }
 
 /** Checks that a head's score gather returns positions 0 … n - 1 first (the K layout's promise). */
@@ -295,15 +329,17 @@ export function stepProgram(layout: Layout, w: LlamaWeights, pos: number, token:
     const base = layout.attention.layers[l]!;
     rmsnorm(layout, e, input, cmem.xn, (m) => m.attn[l]!, "attention");
     bcastInput(layout, e, cmem.xn, H, "attention norm");
-    // K and V first (one GEMV): k's RoPE and the K appends run while the banks compute Q, the V
-    // appends while they compute the scores.
-    weightGemv(layout, w, e, g.kv, cmem.k);
+    // V, then K, then Q: the V appends run while the banks compute K (as many as fit) and the
+    // first scores (the rest), k's RoPE and the K appends while they compute Q.
+    weightGemv(layout, w, e, g.v, cmem.v);
+    const v = splitVAppends(layout, e, g.k, base, pos);
+    weightGemv(layout, w, e, g.k, cmem.k, v.underK);
     weightGemv(layout, w, e, g.q, cmem.q, () => {
       e("intra_controller", "kv", "rope k", vop("rope", dims.kvDim, cmem.k, cmem.kRope, { pos }));
       kAppend(layout, e, base, pos);
     });
     e("intra_controller", "kv", "rope q", vop("rope", H, cmem.q, cmem.qRope, { pos }));
-    attention(layout, w, e, base, pos, () => vAppend(layout, e, base, pos));
+    attention(layout, w, e, base, pos, v.underScores);
     bcastInput(layout, e, cmem.attn, layout.attention.attnCols, "attention output");
     weightGemv(layout, w, e, g.o, cmem.o);
     residualAdd(layout, e, cmem.o, input, cmem.resid, "attention");

@@ -6,11 +6,11 @@
 // words) instead of a whole bus word of rows per bank: on the bench's 128 banks × 64-element
 // words, a 4096-row GEMV runs 32 rows a bank, not 64. Without packing (a result packer too small
 // for the extra word a bank's unaligned first result may take) R is whole bus words.
-// Two matrices with the same input and shift may run as one GEMV (K and V, gate and up): their
-// rows stacked, the second from a whole CMEM word (zero rows between), so that each part's output
-// is a vector of its own in CMEM. One GEMV of both pads its rows to whole bus words per bank once,
-// not twice: on the bench's 128 banks × 64-element words, K and V (4096 rows each, 32 a bank) go
-// from 2 × 64 rows a bank to 64.
+// Two matrices with the same input and shift may run as one GEMV (gate and up): their rows
+// stacked, the second from a whole CMEM word (zero rows between), so that each part's output is a
+// vector of its own in CMEM: one gemv and one gather instead of two, and (without element packing)
+// rows padded to whole bus words once, not twice. K and V run as two GEMVs: the decode step hides
+// V's appends under K's GEMV (step-program.ts).
 import type { ChipParams } from "../rtl/chip.js";
 import { allBanks, gatherStream } from "./gather-order.js";
 import { ceilDiv, gcd, lcm, roundUp, vecWords } from "./sizes.js";
@@ -18,13 +18,14 @@ import { ceilDiv, gcd, lcm, roundUp, vecWords } from "./sizes.js";
 /** A weight matrix of the model. */
 export type MatrixName = "q" | "k" | "v" | "o" | "gate" | "up" | "down" | "lm_head";
 /** A weight GEMV: one matrix, or K and V, or gate and up, stacked. */
-export type GemvName = MatrixName | "kv" | "gate_up";
+export type GemvName = MatrixName | "gate_up";
 
-/** Rows [first, first + rows) of a GEMV's output are the rows of `matrix`. */
+/** Rows [first, first + rows) of a GEMV's output are the rows of `matrix` (row `order[i]` at first + i when given). */
 export interface GemvPart {
   matrix: MatrixName;
   first: number;
   rows: number;
+  order?: readonly number[];
 }
 
 /** One gemv instruction of a weight GEMV and the gather that follows it. */
@@ -66,10 +67,11 @@ export interface GemvPlan {
   outWords: number;
 }
 
-/** A layer's GEMVs: K and V as one (kv), gate and up as one (gate_up). */
+/** A layer's GEMVs: gate and up as one (gate_up). */
 export interface LayerGemvs {
   q: GemvPlan;
-  kv: GemvPlan;
+  k: GemvPlan;
+  v: GemvPlan;
   o: GemvPlan;
   gate_up: GemvPlan;
   down: GemvPlan;

@@ -245,14 +245,17 @@ export function stBmemCycles(p: ChipParams, n: number): InstrCycles {
 
 /**
  * st_vt of n kv_bits fields: the bus transfer of the words that hold them (as st_bmem), each beat
- * held at the die one cycle per field of the count it carries (at least one).
+ * held at the die one cycle per field of the count it carries (at least one); with spread = L > 0,
+ * one cycle per block of S = L × dies fields (every die writes its L banks' fields of a block at
+ * once, all dies in step).
  */
-export function stVtCycles(p: ChipParams, n: number): InstrCycles {
+export function stVtCycles(p: ChipParams, n: number, spread = 0): InstrCycles {
   if (n === 0) return { cycles: SEQ_OVERHEAD.nop, core: 0, exact: true };
   const words = Math.ceil((n * p.bank.kv_bits) / p.host_bits);
   const fpb = p.bus.bcast_bits / p.bank.kv_bits;
-  // Beat k holds the die for the fields of the count it carries (at least one cycle).
-  const holds = (k: number): number => Math.max(1, Math.min(fpb, n - k * fpb));
+  const S = spread > 0 ? spread * p.dies : 1;
+  // Beat k holds the die for the fields (blocks) of the count it carries (at least one cycle).
+  const holds = (k: number): number => Math.max(1, Math.ceil(Math.min(fpb, n - k * fpb) / S));
   const cycles = busTransferTiming(p, words, "cmem", "bmem", holds);
   return { cycles, core: cycles - SEQ_OVERHEAD.st_bmem, exact: true };
 }
@@ -362,7 +365,7 @@ export function instructionCycles(p: ChipParams, d: Derived, instr: Instruction,
     case "cp_cram":
       return cpCramCycles(n(instr.n));
     case "st_vt":
-      return stVtCycles(p, n(instr.n));
+      return stVtCycles(p, n(instr.n), n(instr.spread ?? 0));
   }
 }
 

@@ -47,11 +47,17 @@
 //                                                         `bank` from BMEM word addr (as ld_bmem, data
 //                                                         from CMEM: the chip's own K/V rows)
 //   10  cp_cram  src, dst, n                              CMEM[src .. src+n-1] into CRAM[dst ..]
-//   11  st_vt    bank, addr, stride, field, n, src        the first n kv_bits fields of the bit stream from
-//                                                         CMEM[src] into BMEM of `bank`: field e into word
+//   11  st_vt    bank, addr, stride, field, n, src,       the first n kv_bits fields of the bit stream from
+//                spread                                   CMEM[src] into BMEM of `bank`: field e into word
 //                                                         addr + e × stride at bits [field × kv_bits +:
 //                                                         kv_bits], the word's other bits kept (a column
-//                                                         of V^T: the chip's own V append)
+//                                                         of V^T: the chip's own V append). spread = L > 0:
+//                                                         banks 0 .. L-1 of every die at once, S = L ×
+//                                                         dies slots (S divides a beat's fields): field e
+//                                                         to slot s = e mod S, word addr + floor(e / S) ×
+//                                                         stride; slot s is bank (s mod dies) ×
+//                                                         banks_per_die + floor(s / dies); each die writes
+//                                                         its L banks' fields in the same cycle
 //   12..15       -                                        as nop
 // A word of s_data, m_data, CMEM and CRAM is chip.controller.mem_bits (HOST_BITS) wide; vectors are
 // bit-contiguous (element i at bit i × activation_bits from the start of the first word).
@@ -95,7 +101,7 @@ export const INSTRUCTION_FIELDS = {
   vop: ["alu", "len", "a", "b", "y", "shift", "mult", "pos"],
   st_bmem: ["bank", "addr", "n", "src"],
   cp_cram: ["src", "dst", "n"],
-  st_vt: ["bank", "addr", "stride", "field", "n", "src"],
+  st_vt: ["bank", "addr", "stride", "field", "n", "src", "spread"],
 } as const satisfies Record<Opcode, readonly string[]>;
 
 export type FieldOf<O extends Opcode> = (typeof INSTRUCTION_FIELDS)[O][number];
@@ -104,12 +110,13 @@ export type FieldOf<O extends Opcode> = (typeof INSTRUCTION_FIELDS)[O][number];
  * Fields a program may leave out: bcast's bank (0 = every bank), gemv's kv (0 = weights), mask
  * (every bank), pitch (0 = packed rows), batch (1: a GEMV), a_stride (0), pack (0: each bank's
  * results from a word of their own), a_slice (0), hsh and hstep (0: every bank the same
- * activations); gather's tok (0).
+ * activations); gather's tok (0); st_vt's spread (0: one bank).
  */
 interface OptionalFields {
   bcast: "bank";
   gemv: "kv" | "mask" | "pitch" | "batch" | "a_stride" | "pack" | "a_slice" | "hsh" | "hstep";
   gather: "tok";
+  st_vt: "spread";
 }
 type OptionalOf<O extends Opcode> = O extends keyof OptionalFields ? OptionalFields[O] : never;
 
@@ -249,6 +256,7 @@ function fieldWidths(p: Omit<ChipParams, "cmd_bits" | "layout">): Record<Opcode,
       field: [Math.max(1, clog2(b.kv_per_word)), `field of the word (0 .. ${b.kv_per_word - 1})`],
       n: [p.vt_nw, "kv_bits fields"],
       src: [p.cmem_aw, "first CMEM word"],
+      spread: [clog2(p.banks_per_die + 1), "0: bank `bank` only; L: banks 0 .. L-1 of every die, field e to slot e mod (L × dies)"],
     },
   };
 }
@@ -431,6 +439,7 @@ export function controllerModule(p: ChipParams): RtlModule {
       bram_aw: p.bank.bram_addr_bits,
       cols_w: p.bank.cols_bits,
       v_iw_pad: p.valu.iw - p.valu.a,
+      spread_w: f("st_vt", "spread"),
     }),
     [`${p.name}_dpram`, `${p.name}_gearbox`, `${p.name}_ctrl_valu`],
   );

@@ -257,12 +257,20 @@ export class ChipModel {
         const words = this.readWords(this.cmem, n(instr.src), Math.ceil((count * kb) / hb), "CMEM");
         const fields = splitWords(joinWords(words, hb), kb, count);
         const at = BigInt(field * kb);
+        // spread = L > 0: field e goes to slot s = e mod S (S = L × dies) at block j = floor(e / S);
+        // slot s is bank (s mod dies) × banks_per_die + floor(s / dies). Otherwise: bank `bank`, j = e.
+        const spread = n(instr.spread ?? 0);
+        const S = spread * p.dies;
+        if (spread > p.banks_per_die) throw new Error(`golden chip: st_vt spread ${spread} over ${p.banks_per_die} banks a die`);
+        if (spread > 0 && (p.bus.bcast_bits / kb) % S !== 0) throw new Error(`golden chip: st_vt spread ${spread}: ${S} slots do not divide a beat's ${p.bus.bcast_bits / kb} fields`);
         fields.forEach((f, e) => {
-          const addr = n(instr.addr) + e * n(instr.stride);
+          const s = spread > 0 ? e % S : 0;
+          const to = spread > 0 ? (s % p.dies) * p.banks_per_die + Math.floor(s / p.dies) : bank;
+          const addr = n(instr.addr) + (spread > 0 ? Math.floor(e / S) : e) * n(instr.stride);
           if (addr >= p.bank.bmem_depth) throw new Error(`golden chip: st_vt BMEM address ${addr} out of range`);
-          this.guard(bank, "bmem", addr, "st_vt");
-          const old = defined(this.bmem[bank]!.get(addr), `BMEM ${bank}[${addr}] (st_vt keeps its other fields)`);
-          this.bmem[bank]!.set(addr, (old & ~(mask(kb) << at)) | (f << at));
+          this.guard(to, "bmem", addr, "st_vt");
+          const old = defined(this.bmem[to]!.get(addr), `BMEM ${to}[${addr}] (st_vt keeps its other fields)`);
+          this.bmem[to]!.set(addr, (old & ~(mask(kb) << at)) | (f << at));
         });
         return;
       }

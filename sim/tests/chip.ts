@@ -692,6 +692,66 @@ export function attnProgram(p: ChipParams, r: Prng): AttnSetup {
   return { prog: { instrs, data, stall: 0 }, at };
 }
 
+export interface VtSpreadSetup {
+  prog: ChipProgram;
+  at: { st_vt: number[] };
+  /** Per st_vt: its field, the fields it sends, and the banks of its slots (slot s: field e with e mod S = s). */
+  appends: { field: number; fields: bigint[]; slots: number[] }[];
+  base: number;
+  stride: number;
+}
+
+/**
+ * A spread V^T append (st_vt spread = L: banks 0 .. L-1 of every die at once, the largest L whose
+ * L × dies slots divide a beat's fields), twice into different fields of the same words, then the
+ * rows read back by a KV gemv on those banks. Null when no L fits the chip.
+ */
+export function vtSpreadProgram(p: ChipParams, r: Prng): VtSpreadSetup | null {
+  const b = p.bank;
+  const fpb = p.bus.bcast_bits / b.kv_bits;
+  const L = [...Array.from({ length: p.banks_per_die }, (_, i) => p.banks_per_die - i)].find((l) => fpb % (l * p.dies) === 0);
+  if (L === undefined) return null;
+  const S = L * p.dies;
+  const slots = Array.from({ length: S }, (_, s) => (s % p.dies) * p.banks_per_die + Math.floor(s / p.dies));
+  const mask = slots.reduce((m, k) => m | (1n << BigInt(k)), 0n);
+  const kpw = b.kv_per_word;
+  const stride = 2;
+  const J = 3;
+  const base = 0;
+  const instrs: Instruction[] = [];
+  const data: bigint[] = [];
+  for (const bank of slots) {
+    const ld = loadBank(p, bank, base, Array.from({ length: J * stride }, () => r.bits(b.read_bits)));
+    instrs.push(ld.instr);
+    data.push(...ld.data);
+  }
+  const at: number[] = [];
+  const appends: VtSpreadSetup["appends"] = [];
+  const n = J * S;
+  const words = Math.ceil((n * b.kv_bits) / p.host_bits);
+  const fields = [r.int(0, kpw - 1)];
+  if (kpw > 1) fields.push((fields[0]! + 1 + r.int(0, kpw - 2)) % kpw);
+  fields.forEach((field, i) => {
+    const stream = Array.from({ length: words }, () => r.bits(p.host_bits));
+    const src = i * (words + 1);
+    instrs.push({ op: "wr_cmem", addr: src, n: words });
+    data.push(...stream);
+    at.push(instrs.length);
+    instrs.push({ op: "st_vt", bank: 0, addr: base, stride, field, n, src, spread: L });
+    appends.push({ field, fields: splitWords(joinWords(stream, p.host_bits), b.kv_bits, n), slots });
+  });
+  // Read the rows back: every field of each row against a random vector, on the slots' banks.
+  const cols = Math.min(b.max_cols, stride * kpw);
+  const x = hostWords(p, packElements(Array.from({ length: cols }, () => r.signed(p.act_bits)), p.act_bits), cols * p.act_bits);
+  const xa = fields.length * (words + 1);
+  instrs.push({ op: "wr_cmem", addr: xa, n: x.length }, { op: "bcast", addr: xa, n: x.length, bram: 0 });
+  data.push(...x);
+  instrs.push({ op: "gemv", rows: J, cols, w_base: base, a_base: 0, shift: r.int(0, 4), kv: 1, mask, pitch: stride });
+  const ya = xa + x.length + 1;
+  instrs.push({ op: "gather", mask, addr: ya }, { op: "rd_cmem", addr: ya, n: gatheredWords(p, J, mask) }, { op: "nop" });
+  return { prog: { instrs, data, stall: 0 }, at: { st_vt: at }, appends, base, stride };
+}
+
 function gcd(a: number, b: number): number {
   return b === 0 ? a : gcd(b, a % b);
 }
@@ -873,6 +933,32 @@ export const chipTests: SimTest[] = [
       const extra = elems.some((v, i) => v !== setup.natural[i]) ? ["golden chain differs from each bank's rows against its head's vector"] : [];
       extra.push(...allCyclesMessages(setup.prog, res));
       return [dataCheck("chip/heads.data", res, ctx.seed, extra), cycleCheck("chip/heads.gather", res, setup.at.gather, res.sim_cycles_per_s)];
+    },
+  },
+  {
+    name: "chip/vt_spread",
+    description:
+      "a V^T append spread over banks 0 .. L-1 of every die (st_vt spread), twice into different fields of the same words, then those rows read by a KV gemv: the golden BMEM holds field j × S + s in bank (s mod dies, floor(s / dies)), word j (the test's own formula); bit-exact, every instruction's cycles as the model says",
+    async run(ctx) {
+      const p = chipParams(ctx.loaded);
+      const setup = vtSpreadProgram(p, prng(ctx.seed).fork("chip/vt_spread"));
+      if (!setup) return [{ name: "chip/vt_spread (no L × dies divides a beat's fields: not applicable)", passed: true }];
+      const res = await runProgram(await built(ctx), ctx.loaded, setup.prog, ctx, "chip_vt_spread");
+      // The golden chip's BMEM against the instruction's definition, written out here.
+      const golden = new ChipModel(p);
+      golden.send(setup.prog.data);
+      for (const i of setup.prog.instrs) golden.run(i);
+      const extra: string[] = [];
+      const kb = BigInt(p.bank.kv_bits);
+      for (const a of setup.appends) {
+        const S = a.slots.length;
+        a.fields.forEach((v, e) => {
+          const word = golden.bmem[a.slots[e % S]!]!.get(setup.base + Math.floor(e / S) * setup.stride)!;
+          if (((word >> (BigInt(a.field) * kb)) & ((1n << kb) - 1n)) !== v && extra.length < 3) extra.push(`golden: field ${e} of the append into field ${a.field} is not where st_vt spread puts it`);
+        });
+      }
+      extra.push(...allCyclesMessages(setup.prog, res));
+      return [dataCheck("chip/vt_spread.data", res, ctx.seed, extra), ...setup.at.st_vt.map((i, k) => cycleCheck(`chip/vt_spread.st_vt_${k}`, res, i, res.sim_cycles_per_s))];
     },
   },
   {
