@@ -310,9 +310,9 @@ describe("a fault in the load program is caught", () => {
   });
 });
 
-// The KV appends run while the banks compute: st_vt of v while they compute K (as many as fit) and
-// the first scores (the rest), st_bmem of k while they compute Q (after k's RoPE), each between a
-// gemv and the gather that follows it. The same steps with the appends moved after Q's gather (no
+// The KV appends run while the banks compute: k's RoPE and the K appends under the V GEMV, then
+// the rest and the V appends under Q, what does not fit under the first scores (each between a
+// gemv and the gather that follows it). The same steps with the appends moved after Q's gather (no
 // overlap) run on the same chip: the data is the same, each run's cycles are the instruction
 // model's, and the overlapped steps are faster by exactly what the model says the overlap hides:
 // per window, min(the appends' cycles, the part of the GEMV they ran beside).
@@ -341,7 +341,7 @@ describe.skipIf(!have)("the BMEM back door (the benchmark's weight load)", () =>
   }, 600_000);
 });
 
-describe.skipIf(!have)("the KV appends overlap the K, Q and score GEMVs", () => {
+describe.skipIf(!have)("the KV appends overlap the V, Q and score GEMVs", () => {
   it("tiny: same results, fewer cycles, by the hidden amount the model computes", async () => {
     const { runOnRtl } = await import("../sim/decode/engine-rtl.js");
     const { runProgram } = await import("../generator/compiler/index.js");
@@ -393,9 +393,9 @@ describe.skipIf(!have)("the KV appends overlap the K, Q and score GEMVs", () => 
         windows.push({ what: g.tag.what, a, saved: Math.min(a, Math.max(0, instructionCycles(p, loaded.derived, g.instr).core - 1 - r)) });
       });
     }
-    // Every layer of every step: V appends under K (on tiny the one spread st_vt fits), K appends under Q.
-    const perLayer = ["gemv k", "gemv q"];
-    expect(windows.map((x) => perLayer.find((w) => x.what.startsWith(w)))).toEqual(Array.from({ length: prompt.length * loaded.derived.model.num_hidden_layers }, () => perLayer).flat());
+    // Appends run only under V, Q and the first scores, in every layer of every step.
+    expect(windows.every((x) => ["gemv v", "gemv q", "gemv scores"].some((w) => x.what.startsWith(w)))).toBe(true);
+    expect(windows.filter((x) => x.what === "gemv v").length).toBe(prompt.length * loaded.derived.model.num_hidden_layers);
     const hidden = windows.map((x) => x.saved);
     expect(total(b) - total(a)).toBe(hidden.reduce((s, x) => s + x, 0));
     expect(total(a)).toBeLessThan(total(b));

@@ -175,8 +175,8 @@ export function prefillProgram(layout: Layout, tile: TileLayout, w: LlamaWeights
       rmsnorm(layout, e, tc.x[t]!, tc.xn, (m) => m.attn[l]!, `attention token ${t}`);
       bcastInput(layout, e, tc.xn, H, `attention norm token ${t}`, slot(t));
     }
-    weightGemv(layout, w, e, g.v, slots("v"), undefined, tile.bram);
     weightGemv(layout, w, e, g.k, slots("k"), undefined, tile.bram);
+    weightGemv(layout, w, e, g.v, slots("v"), undefined, tile.bram);
     weightGemv(layout, w, e, g.q, slots("q"), () => {
       for (const t of ts) e("intra_controller", "kv", `rope k token ${t}`, vop("rope", dims.kvDim, at(t, "k"), at(t, "kRope"), { pos: first + t }));
       for (const t of ts) kvAppend(withKv(t), e, base, first + t);

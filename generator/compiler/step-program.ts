@@ -2,9 +2,9 @@
 // and with the same shifts, as sim/golden/llama.ts decodeStep, on the layout of layout.ts.
 //
 //   host     wr_cmem x = embed[token] (the embedding lookup is the host's)
-//   layer l  rmsnorm(x, attn gain) → bcast → gemv+gather v → gemv k ‖ st_vt v columns (position pos,
-//            as many as fit) → gather k → gemv q ‖ rope k (pos), st_bmem k rows (position pos)
-//            → gather q → rope q → attention (its first score gemv ‖ the other st_vt)
+//   layer l  rmsnorm(x, attn gain) → bcast → gemv+gather k → gemv v ‖ rope k (pos), st_bmem k rows
+//            (position pos) → gather v → gemv q ‖ the other st_bmem, st_vt v columns (position pos)
+//            → gather q → rope q → attention (its first score gemv ‖ the st_vt that did not fit)
 //            → bcast → gemv+gather o → add(o, x) → rmsnorm(·, mlp gain)
 //            → bcast → gemv+gather gate and up (one GEMV) → silu(gate) → mul(silu, up, shift F)
 //            → bcast → gemv+gather down → add(down, resid) = layer output
@@ -25,7 +25,7 @@ import { allBanks, bankMask, dieOf, gatherStream } from "./gather-order.js";
 import { gemvShift } from "./images.js";
 import { kSlot, scoreRows } from "./attention-layout.js";
 import { bankGemvCycles } from "../model/cycles.js";
-import { stVtCycles } from "../model/cycles-chip.js";
+import { instructionCycles } from "../model/cycles-chip.js";
 import type { GemvPlan, Layout } from "./layout.js";
 import { vecWords } from "./sizes.js";
 import { programBuilder, type InstrTag, type Part, type Program, type ProgramBuilder, type Stream } from "./program.js";
@@ -124,20 +124,20 @@ export function kvAppend(layout: Layout, e: Emit, base: { k: number; v: number }
   vAppend(layout, e, base, pos);
 }
 
-/** Append position pos's k (after RoPE) of every KV head to its K rows (st_bmem). */
-export function kAppend(layout: Layout, e: Emit, base: { k: number; v: number }, pos: number): void {
+/** The st_bmem instructions that append position pos's k (after RoPE) of every KV head to its K rows. */
+function kAppends(layout: Layout, base: { k: number; v: number }, pos: number): { what: string; instr: Extract<Instruction, { op: "st_bmem" }> }[] {
   const { p, attention: at, cmem, dims } = layout;
   const kw = vecWords(p, dims.headDim);
   const { slot, row } = kSlot(p, at.nd, pos);
-  at.heads.forEach((banks, g) => {
-    e("controller_bank", "kv", `st_bmem k head ${g} → bank ${banks[slot]!}`, {
-      op: "st_bmem",
-      bank: banks[slot]!,
-      addr: base.k + row * at.kRowPitch,
-      n: kw,
-      src: cmem.kRope + g * kw,
-    });
-  });
+  return at.heads.map((banks, g) => ({
+    what: `st_bmem k head ${g} → bank ${banks[slot]!}`,
+    instr: { op: "st_bmem", bank: banks[slot]!, addr: base.k + row * at.kRowPitch, n: kw, src: cmem.kRope + g * kw },
+  }));
+}
+
+/** Append position pos's k (after RoPE) of every KV head to its K rows (st_bmem). */
+export function kAppend(layout: Layout, e: Emit, base: { k: number; v: number }, pos: number): void {
+  for (const a of kAppends(layout, base, pos)) e("controller_bank", "kv", a.what, a.instr);
 }
 
 /** The st_vt instructions that append position pos's v of every KV head to column pos of its V^T rows. */
@@ -172,24 +172,42 @@ export function vAppend(layout: Layout, e: Emit, base: { k: number; v: number },
 }
 
 /**
- * Decode's V appends cut in two: the first ones as long as they fit the K GEMV's bank time (its
- * last chunk's, under which `during` runs: the gather then waits for the banks anyway), the rest
- * under the first score GEMV (the PV GEMV is the first to read them).
+ * Decode's KV appends placed under the banks' GEMVs: in order (the K appends, then the V appends),
+ * each window (a weight GEMV's last chunk, under which `during` runs, less `before` cycles of other
+ * work there) takes the appends that fit its bank time, so that its gather waits for the banks
+ * anyway; what is left runs under the first score GEMV (the PV GEMV is the first to read V; the K
+ * appends must fit the windows before it: the last window takes whatever K appends are left).
+ * Returns one emitter per window and one for the score GEMV.
  */
-function splitVAppends(layout: Layout, e: Emit, k: GemvPlan, base: { k: number; v: number }, pos: number): { underK: () => void; underScores: () => void } {
-  const all = vAppends(layout, base, pos);
-  const last = k.chunks[k.chunks.length - 1]!;
-  const window = bankGemvCycles(layout.derived, last.rows, k.cols).total - 1;
-  let used = 0;
-  let cut = 0;
-  while (cut < all.length) {
-    const c = stVtCycles(layout.p, Number(all[cut]!.instr.n), Number(all[cut]!.instr.spread ?? 0)).cycles;
-    if (used + c > window) break;
-    used += c;
-    cut++;
-  }
-  const emit = (part: typeof all): void => part.forEach((a) => e("controller_bank", "kv", a.what, a.instr));
-  return { underK: () => emit(all.slice(0, cut)), underScores: () => emit(all.slice(cut)) };
+function scheduleAppends(
+  layout: Layout,
+  e: Emit,
+  windows: readonly { plan: GemvPlan; before: number; kOnly?: boolean }[],
+  base: { k: number; v: number },
+  pos: number,
+): { under: (() => void)[]; underScores: () => void } {
+  const ks = kAppends(layout, base, pos);
+  const vs = vAppends(layout, base, pos);
+  const cost = (i: Instruction): number => instructionCycles(layout.p, layout.derived, i).cycles;
+  const queue: { what: string; instr: Instruction; k: boolean }[] = [...ks.map((a) => ({ ...a, k: true })), ...vs.map((a) => ({ ...a, k: false }))];
+  const parts = windows.map((wdw, wi) => {
+    const last = wdw.plan.chunks[wdw.plan.chunks.length - 1]!;
+    let room = bankGemvCycles(layout.derived, last.rows, wdw.plan.cols).total - 1 - wdw.before;
+    const taken: typeof queue = [];
+    while (queue.length > 0) {
+      // A window before v is gathered takes K appends only.
+      if (wdw.kOnly && !queue[0]!.k) break;
+      const c = cost(queue[0]!.instr);
+      // The last window takes every K append left: the score GEMV reads them.
+      if (c > room && !(wi === windows.length - 1 && queue[0]!.k)) break;
+      room -= c;
+      taken.push(queue.shift()!);
+    }
+    return taken;
+  });
+  const emit = (part: typeof queue): void => part.forEach((a) => e("controller_bank", "kv", a.what, a.instr));
+  const rest = [...queue];
+  return { under: parts.map((part) => () => emit(part)), underScores: () => emit(rest) };
 }
 
 /** Checks that a head's score gather returns positions 0 … n - 1 first (the K layout's promise). */
@@ -329,17 +347,18 @@ export function stepProgram(layout: Layout, w: LlamaWeights, pos: number, token:
     const base = layout.attention.layers[l]!;
     rmsnorm(layout, e, input, cmem.xn, (m) => m.attn[l]!, "attention");
     bcastInput(layout, e, cmem.xn, H, "attention norm");
-    // V, then K, then Q: the V appends run while the banks compute K (as many as fit) and the
-    // first scores (the rest), k's RoPE and the K appends while they compute Q.
-    weightGemv(layout, w, e, g.v, cmem.v);
-    const v = splitVAppends(layout, e, g.k, base, pos);
-    weightGemv(layout, w, e, g.k, cmem.k, v.underK);
-    weightGemv(layout, w, e, g.q, cmem.q, () => {
-      e("intra_controller", "kv", "rope k", vop("rope", dims.kvDim, cmem.k, cmem.kRope, { pos }));
-      kAppend(layout, e, base, pos);
+    // K, then V, then Q: k's RoPE and the KV appends run while the banks compute V and Q (as many
+    // as fit; V's after it is gathered), the rest under the first scores (scheduleAppends).
+    weightGemv(layout, w, e, g.k, cmem.k);
+    const rope = vop("rope", dims.kvDim, cmem.k, cmem.kRope, { pos });
+    const appends = scheduleAppends(layout, e, [{ plan: g.v, before: instructionCycles(layout.p, layout.derived, rope).cycles, kOnly: true }, { plan: g.q, before: 0 }], base, pos);
+    weightGemv(layout, w, e, g.v, cmem.v, () => {
+      e("intra_controller", "kv", "rope k", rope);
+      appends.under[0]!();
     });
+    weightGemv(layout, w, e, g.q, cmem.q, appends.under[1]!);
     e("intra_controller", "kv", "rope q", vop("rope", H, cmem.q, cmem.qRope, { pos }));
-    attention(layout, w, e, base, pos, v.underScores);
+    attention(layout, w, e, base, pos, appends.underScores);
     bcastInput(layout, e, cmem.attn, layout.attention.attnCols, "attention output");
     weightGemv(layout, w, e, g.o, cmem.o);
     residualAdd(layout, e, cmem.o, input, cmem.resid, "attention");
