@@ -785,6 +785,16 @@ function allCyclesMessages(prog: ChipProgram, res: ProgramResult): string[] {
   return out;
 }
 
+/**
+ * The golden chain's m_data (the program's read-back, as activation codes) against a reference the
+ * test computed on its own: a message when they differ (the golden models' layout helpers are wrong).
+ */
+function goldenVsReference(p: ChipParams, res: ProgramResult, reference: readonly bigint[], what: string): string[] {
+  const got = res.expectedOut.map((o) => o.data);
+  const elems = unpackElements(joinWords(got, p.host_bits), p.act_bits, reference.length).map((v) => BigInt.asUintN(p.act_bits, v));
+  return elems.some((v, i) => v !== reference[i]) ? [`golden chain differs from ${what}`] : [];
+}
+
 function dataCheck(name: string, res: ProgramResult, seed: number, extra: string[] = []): SimCheck {
   const msgs = [...res.messages, ...extra];
   return {
@@ -810,11 +820,7 @@ export const chipTests: SimTest[] = [
       const setup = gemvProgram(p, r, { rows: 16, cols: Math.min(1024, p.bank.max_cols) });
       const res = await runProgram(await built(ctx), ctx.loaded, setup.prog, ctx, "chip_gemv");
       const extra: string[] = [];
-      if (setup.natural) {
-        const got = res.expectedOut.map((o) => o.data);
-        const elems = unpackElements(joinWords(got, p.host_bits), p.act_bits, setup.natural.length).map((v) => BigInt.asUintN(p.act_bits, v));
-        if (elems.some((v, i) => v !== setup.natural![i])) extra.push("golden chain differs from the plain matrix product in natural row order");
-      }
+      if (setup.natural) extra.push(...goldenVsReference(p, res, setup.natural, "the plain matrix product in natural row order"));
       extra.push(...allCyclesMessages(setup.prog, res));
       const speed = res.sim_cycles_per_s;
       const checks: SimCheck[] = [dataCheck("chip/gemv.data", res, ctx.seed, extra)];
@@ -908,11 +914,7 @@ export const chipTests: SimTest[] = [
         const setup = gemvProgram(p, r, { rows, cols, masks: run.masks, pack: true });
         const res = await runProgram(await built(ctx), ctx.loaded, setup.prog, ctx, `chip_packed_${run.label}`);
         const extra: string[] = [];
-        if (setup.natural) {
-          const got = res.expectedOut.map((o) => o.data);
-          const elems = unpackElements(joinWords(got, p.host_bits), p.act_bits, setup.natural.length).map((v) => BigInt.asUintN(p.act_bits, v));
-          if (elems.some((v, i) => v !== setup.natural![i])) extra.push("golden chain differs from the plain matrix product in the packed order");
-        }
+        if (setup.natural) extra.push(...goldenVsReference(p, res, setup.natural, "the plain matrix product in the packed order"));
         extra.push(...allCyclesMessages(setup.prog, res));
         checks.push(dataCheck(`chip/packed.${run.label}.data`, res, ctx.seed, extra));
         run.masks.forEach((_, k) => checks.push(cycleCheck(`chip/packed.${run.label}.gather_${k}`, res, setup.at.gather + k, res.sim_cycles_per_s)));
@@ -928,9 +930,7 @@ export const chipTests: SimTest[] = [
       const p = chipParams(ctx.loaded);
       const setup = headsProgram(p, prng(ctx.seed).fork("chip/heads"));
       const res = await runProgram(await built(ctx), ctx.loaded, setup.prog, ctx, "chip_heads");
-      const got = res.expectedOut.map((o) => o.data);
-      const elems = unpackElements(joinWords(got, p.host_bits), p.act_bits, setup.natural.length).map((v) => BigInt.asUintN(p.act_bits, v));
-      const extra = elems.some((v, i) => v !== setup.natural[i]) ? ["golden chain differs from each bank's rows against its head's vector"] : [];
+      const extra = goldenVsReference(p, res, setup.natural, "each bank's rows against its head's vector");
       extra.push(...allCyclesMessages(setup.prog, res));
       return [dataCheck("chip/heads.data", res, ctx.seed, extra), cycleCheck("chip/heads.gather", res, setup.at.gather, res.sim_cycles_per_s)];
     },
