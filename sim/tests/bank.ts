@@ -55,6 +55,8 @@ export interface BankScenario {
   commands: TimedCommand[];
   /** Probability (%) that res_ready is high in a cycle; 100 = always (cycle-exact checks). */
   ready_percent: number;
+  /** After the preload: rst high again while every preloaded word is written with its digits inverted (the bank must ignore it). */
+  reset_writes?: boolean;
 }
 
 /** What the testbench reports. */
@@ -238,6 +240,21 @@ function resultEdgesAsModelled({ expected, run }: CheckContext): string[] {
 // ---- the tests ---------------------------------------------------------------------------------
 
 export const BANK_TESTS: readonly BankTestDef[] = [
+  {
+    name: "reset_writes",
+    description:
+      "writes while rst is high are ignored: after the preload, rst again with every weight and activation word written with its digits inverted through both ports; the GEMV still reads the preloaded words (a write enable still at its power-up value once corrupted a preloaded BMEM)",
+    make(rng, p) {
+      const cols = Math.min(p.max_cols, p.lanes * 2 + 1);
+      const cmd: GemvCommand = { w_base: rng.int(0, 7), a_base: rng.int(0, p.bram_depth - bramWordsPerRow(p, cols)), rows: rng.int(3, 6), cols };
+      const g = randomGemv(rng, p, cmd);
+      return {
+        scenario: { preload: g.writes, writes: [], commands: [{ at: 0, cmd }], ready_percent: 100, reset_writes: true },
+        check: ({ expected }) =>
+          sameDots(expected.results[0]!, gemvReference(g.weights, g.acts, p.acc_bits)) ? [] : ["golden bank model disagrees with the plain matrix reference"],
+      };
+    },
+  },
   {
     name: "gemv_slice",
     description:
@@ -769,6 +786,7 @@ export function expectBank(p: BankParams, d: Derived, s: BankScenario): BankExpe
 export function stimulusText(s: BankScenario, readySeed: number, limit: number): string {
   const lines: string[] = [`ready ${s.ready_percent} ${readySeed}`];
   for (const w of s.preload) lines.push(`load ${w.mem === "bmem" ? "b" : "a"} ${w.addr} ${w.data.toString(16)}`);
+  if (s.reset_writes) lines.push("reset_writes");
   const events: [number, string][] = [
     ...s.commands.map((c): [number, string] => [c.at, `cmd ${c.cmd.w_base} ${c.cmd.a_base} ${c.cmd.rows} ${c.cmd.cols} ${c.cmd.kv ? 1 : 0} ${c.cmd.pitch ?? 0} ${c.cmd.batch ?? 1} ${c.cmd.a_stride ?? 0} ${c.cmd.a_slice ?? 0}`]),
     ...s.writes.map((w): [number, string] => [w.cycle, `${w.mem === "bmem" ? "wb" : "wa"} ${w.addr} ${w.data.toString(16)}`]),
