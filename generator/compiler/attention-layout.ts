@@ -1,7 +1,7 @@
 // Attention geometry: which banks hold each KV head, where position t's K row and V^T column go,
 // and the permutation of head dims the PV gather returns (absorbed into Wo's columns). See the
 // header of layout.ts for the design.
-import type { ChipParams } from "../rtl/chip.js";
+import { bankOfSlot, type ChipParams } from "../rtl/chip.js";
 import type { AttentionMapping } from "../spec/schema.js";
 import type { LoadedSpec } from "../spec/load.js";
 import { dieOf, gatherStream } from "./gather-order.js";
@@ -86,7 +86,7 @@ function banksPerKvHead(loaded: LoadedSpec, p: ChipParams, headDim: number): num
 
 /** The banks of each KV head: banks dealt round-robin over the dies, nd consecutive ones a head, in die order. */
 function headBanks(p: ChipParams, kvHeads: number, nd: number): number[][] {
-  const dealt = Array.from({ length: p.banks }, (_, i) => (i % p.dies) * p.banks_per_die + Math.floor(i / p.dies));
+  const dealt = Array.from({ length: p.banks }, (_, i) => bankOfSlot(p, i));
   return Array.from({ length: kvHeads }, (_, g) => dealt.slice(g * nd, (g + 1) * nd).sort((a, b) => dieOf(p, a) - dieOf(p, b)));
 }
 

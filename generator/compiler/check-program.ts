@@ -5,6 +5,7 @@
 // (batch B > 1) leaves ceil(rows / per_word) words per vector; its gathers drain one vector each,
 // tok 0 … B - 1 in order, and nothing else is gathered from those banks until they are done.
 import { encodeInstruction, gemvMask, type ChipParams } from "../rtl/chip.js";
+import { packedBank } from "../model/cycles-bus.js";
 import { gemvShape } from "../model/cycles-chip.js";
 import type { Program } from "./program.js";
 
@@ -14,11 +15,8 @@ export function programProblems(p: ChipParams, prog: Program): string[] {
   const pending: number[] = Array.from({ length: p.banks }, () => 0);
   // Per bank: the GEMM being gathered (words per vector, vectors, the next tok), or null.
   const gemm: ({ words: number; batch: number; next: number } | null)[] = Array.from({ length: p.banks }, () => null);
-  // Packer words of a bank's GEMV (with element packing, bank b of a die starts at element (rows × b) mod per_word).
-  const words = (rows: number, bank: number, pack: boolean): number => {
-    const start = pack ? (rows * (bank % p.banks_per_die)) % p.bus.per_word : 0;
-    return Math.ceil((start + rows) / p.bus.per_word);
-  };
+  // Packer words of a bank's GEMV (with element packing, from its start slot).
+  const words = (rows: number, bank: number, pack: boolean): number => packedBank(p.bus.per_word, rows, bank % p.banks_per_die, pack).words;
   prog.instrs.forEach(({ instr, tag }, i) => {
     const at = `instruction ${i} (${tag.what})`;
     try {

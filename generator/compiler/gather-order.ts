@@ -7,6 +7,7 @@
 // shared with the next masked bank's first when its results end inside it: a die's banks' results
 // back to back. The compiler places rows (weights, K rows, V^T rows) by this order so that vectors
 // come back where it wants them.
+import { packedBank } from "../model/cycles-bus.js";
 import type { ChipParams } from "../rtl/chip.js";
 
 /** One element of a gathered stream: result `row` of bank `bank`, or a zero pad (null). */
@@ -23,8 +24,8 @@ export function gatherStream(p: ChipParams, banks: readonly number[], rows: numb
     for (let k = 0; k < p.banks_per_die; k++) {
       const bank = d * p.banks_per_die + k;
       if (!on.has(bank)) continue;
-      const start = pack ? (rows * k) % perWord : 0;
-      const own = Array.from({ length: Math.ceil((start + rows) / perWord) }, () => Array.from({ length: perWord }, (): StreamSlot => null));
+      const { start, words: n, open: opens } = packedBank(perWord, rows, k, pack);
+      const own = Array.from({ length: n }, () => Array.from({ length: perWord }, (): StreamSlot => null));
       for (let r = 0; r < rows; r++) own[Math.floor((start + r) / perWord)]![(start + r) % perWord] = { bank, row: r };
       // The previous bank's open last word and this bank's first are one word.
       if (open) {
@@ -32,7 +33,7 @@ export function gatherStream(p: ChipParams, banks: readonly number[], rows: numb
         own[0] = own[0]!.map((s, e) => s ?? shared[e]!);
       }
       words.push(...own);
-      open = pack && (start + rows) % perWord !== 0;
+      open = opens;
     }
     perDie.push(words);
   }

@@ -11,13 +11,14 @@
 // vector of its own in CMEM: one gemv and one gather instead of two, and (without element packing)
 // rows padded to whole bus words once, not twice. K and V run as two GEMVs: the decode step hides
 // V's appends under K's GEMV (step-program.ts).
+import { packedBank } from "../model/cycles-bus.js";
 import type { ChipParams } from "../rtl/chip.js";
 import { allBanks, gatherStream } from "./gather-order.js";
 import { ceilDiv, gcd, lcm, roundUp, vecWords } from "./sizes.js";
 
 /** A weight matrix of the model. */
 export type MatrixName = "q" | "k" | "v" | "o" | "gate" | "up" | "down" | "lm_head";
-/** A weight GEMV: one matrix, or K and V, or gate and up, stacked. */
+/** A weight GEMV: one matrix, or gate and up stacked. */
 export type GemvName = MatrixName | "gate_up";
 
 /** Rows [first, first + rows) of a GEMV's output are the rows of `matrix` (row `order[i]` at first + i when given). */
@@ -116,12 +117,11 @@ function chunkSizes(R: number, maxRows: number): number[] {
 
 /**
  * Whether a gemv of n rows a bank with element packing fits the packers: bank k of a die holds
- * ceil(((n × k) mod per_word + n) / per_word) words per vector, batch vectors.
+ * packedBank(…, n, k, true).words per vector, batch vectors.
  */
 export function packFits(p: ChipParams, n: number, batch: number): boolean {
-  const pw = p.bus.per_word;
   for (let k = 0; k < p.banks_per_die; k++) {
-    if (Math.ceil((((n * k) % pw) + n) / pw) * batch > p.bus.fifo_depth) return false;
+    if (packedBank(p.bus.per_word, n, k, true).words * batch > p.bus.fifo_depth) return false;
   }
   return true;
 }

@@ -26,6 +26,17 @@ export function bmemLoadCycles(p: InterconnectParams, beats: number): number {
 }
 
 /**
+ * One bank's part of a gather: with element packing (`pack`, a gemv's), bank `local` of its die
+ * puts its first of `results` at element (results × local) mod per_word of its first word (the RTL's
+ * {name}_die); the words its packer fills, and whether the last is open (its results end inside it,
+ * so the next masked bank's first word shares it). Without packing: from element 0, never open.
+ */
+export function packedBank(perWord: number, results: number, local: number, pack: boolean): { start: number; words: number; open: boolean } {
+  const start = pack ? (results * local) % perWord : 0;
+  return { start, words: Math.ceil((start + results) / perWord), open: pack && (start + results) % perWord !== 0 };
+}
+
+/**
  * Return-link words die d sends: Σ over its masked banks of ceil(results / per_word). With element
  * packing (`pack`), bank b's results start at element (results × b) mod per_word of its first word
  * and a bank's open last word (its results ending inside it) shares one word with the next masked
@@ -38,11 +49,10 @@ export function gatherWords(p: InterconnectParams, resultsPerBank: readonly numb
     for (let b = 0; b < p.banks_per_die; b++) {
       const bank = d * p.banks_per_die + b;
       if (!mask[bank]) continue;
-      const r = resultsPerBank[bank] ?? 0;
-      const start = pack ? (r * b) % p.per_word : 0;
+      const mine = packedBank(p.per_word, resultsPerBank[bank] ?? 0, b, pack);
       if (open) words--;
-      words += Math.ceil((start + r) / p.per_word);
-      open = pack && (start + r) % p.per_word !== 0;
+      words += mine.words;
+      open = mine.open;
     }
     return words;
   });

@@ -351,6 +351,21 @@ export type Instruction = {
 }[Opcode];
 
 /** The command word of an instruction; throws when a field does not fit its width. */
+/**
+ * The banks dealt round-robin over the dies (die 0's bank 0, die 1's bank 0, …, die 0's bank 1, …):
+ * slot s is bank (s mod dies) × banks_per_die + floor(s / dies). gemv's hsh/hstep and st_vt's
+ * spread name banks by slot (the RTL's SLOT of a bank, DIE and l of a die); the compiler deals
+ * heads to banks in this order.
+ */
+export function bankOfSlot(p: Pick<ChipParams, "dies" | "banks_per_die">, slot: number): number {
+  return (slot % p.dies) * p.banks_per_die + Math.floor(slot / p.dies);
+}
+
+/** A bank's slot (the inverse of bankOfSlot). */
+export function slotOfBank(p: Pick<ChipParams, "dies" | "banks_per_die">, bank: number): number {
+  return (bank % p.banks_per_die) * p.dies + Math.floor(bank / p.banks_per_die);
+}
+
 /** The banks a gemv runs on: its mask, every bank when left out. */
 export function gemvMask(p: ChipParams, instr: Extract<Instruction, { op: "gemv" }>): bigint {
   return instr.mask === undefined ? (1n << BigInt(p.banks)) - 1n : BigInt(instr.mask);

@@ -3,7 +3,7 @@
 // with the RTL; built on the block golden models (sim/golden/{mac,interconnect,ctrl_*}.ts): a GEMV
 // is the bank's dot products (wrapped to accumulator_bits), requantised and packed by the die's
 // packers; a gather joins the dies' words as the interconnect does; vop is the ALU's golden op.
-import { gemvMask, type ChipParams, type Instruction } from "../../generator/rtl/chip.js";
+import { bankOfSlot, gemvMask, slotOfBank, type ChipParams, type Instruction } from "../../generator/rtl/chip.js";
 import { builtAluOp, CTRL_OPCODES } from "../../generator/rtl/ctrl_valu.js";
 import { goldenAdd, goldenMax, goldenMul, goldenRequant, goldenSum } from "./ctrl_elementwise.js";
 import { saturate } from "./ctrl_fixed.js";
@@ -265,7 +265,7 @@ export class ChipModel {
         if (spread > 0 && (p.bus.bcast_bits / kb) % S !== 0) throw new Error(`golden chip: st_vt spread ${spread}: ${S} slots do not divide a beat's ${p.bus.bcast_bits / kb} fields`);
         fields.forEach((f, e) => {
           const s = spread > 0 ? e % S : 0;
-          const to = spread > 0 ? (s % p.dies) * p.banks_per_die + Math.floor(s / p.dies) : bank;
+          const to = spread > 0 ? bankOfSlot(p, s) : bank;
           const addr = n(instr.addr) + (spread > 0 ? Math.floor(e / S) : e) * n(instr.stride);
           if (addr >= p.bank.bmem_depth) throw new Error(`golden chip: st_vt BMEM address ${addr} out of range`);
           this.guard(to, "bmem", addr, "st_vt");
@@ -291,8 +291,7 @@ export class ChipModel {
         const slices = p.bank.bram_slices;
         const hstep = n(instr.hstep ?? 0);
         const firstBeat = (bank: number): number => {
-          const slot = (bank % p.banks_per_die) * p.dies + Math.floor(bank / p.banks_per_die);
-          const head = hstep === 0 ? 0 : (slot >> n(instr.hsh ?? 0)) * 2 ** (hstep - 1);
+          const head = hstep === 0 ? 0 : (slotOfBank(p, bank) >> n(instr.hsh ?? 0)) * 2 ** (hstep - 1);
           return n(instr.a_base) * slices + n(instr.a_slice ?? 0) + head;
         };
         const banksOn = Array.from({ length: p.banks }, (_, k) => k).filter((k) => ((on >> BigInt(k)) & 1n) === 1n);
