@@ -102,7 +102,12 @@ describe("decode on the golden chip = golden LLaMA, bit for bit (prompt of 4, 3 
       const loaded = variant(`tiny_hd32_${mapping}`, { model: { num_attention_heads: 2, num_key_value_heads: 1 }, workload: { attention_mapping: mapping } });
       expect(randomLlamaWeights(loaded, 4).scoreRequant).not.toBeNull();
       const run = expectBitExact(loaded, 4, [1, 2, 3, 4], 3);
-      expect(run.steps[0]!.program.instrs.some((t) => t.tag.what.startsWith("requant scores"))).toBe(true);
+      // One requant a score gather, in place over its heads' regions.
+      const prog = run.steps[0]!.program.instrs;
+      const requants = prog.filter((t) => t.tag.what.startsWith("requant scores"));
+      expect(requants.length).toBe(prog.filter((t) => t.tag.what.startsWith("gather scores")).length);
+      expect(requants.length).toBeGreaterThan(0);
+      for (const { instr } of requants) expect(instr.op === "vop" && instr.a === instr.y).toBe(true);
     });
   }
 
@@ -115,6 +120,34 @@ describe("decode on the golden chip = golden LLaMA, bit for bit (prompt of 4, 3 
     // The st_bmem of a 128-bit row writes one 256-bit beat: 8 BMEM words of 32 bits, the row's 4 and 4 of padding.
     expect(run.compiled.layout.attention.kRowWords).toBe(4);
     expect(run.compiled.layout.attention.kRowPitch).toBe(8);
+  });
+
+  test("4 banks a KV head over 4 dies: one score gather of both heads a query member (their banks in lockstep), the PV results packed (4 of a bank's 8-element bus word)", () => {
+    const s = structuredClone(tinySpec);
+    s.chip = { ...s.chip, dies: 4, bus: { bits: 64, latency_cycles: 3 }, die: { dieram_bytes: 512 }, bank: { ...s.chip.bank, bram_bytes: 2048 } };
+    s.workload = { ...s.workload, banks_per_head: 4 };
+    const loaded = parseSpec(s, "tiny_lockstep");
+    const run = expectBitExact(loaded, 6, [5, 6, 7, 8], 3);
+    const at = run.compiled.layout.attention;
+    // Slots dealt round-robin over 4 dies of 4 banks: head 0 takes slots 0-3 (bank 0 of each die),
+    // head 1 slots 4-7 (bank 1 of each die).
+    expect(at.heads).toEqual([
+      [0, 4, 8, 12],
+      [1, 5, 9, 13],
+    ]);
+    // d / nd = 4 PV outputs a bank, 32 of a 64-bit bus word's bits: banks 0 and 1 of a die share one word.
+    expect(at.vRows).toBe(4);
+    expect(at.pvPack).toBe(true);
+    expect(at.pvWords).toBe(4); // 4 dies × one 64-bit word, in 64-bit CMEM words
+    const step = run.compiled.step(15, 5);
+    const gathers = step.instrs.filter((t) => t.tag.what.startsWith("gather scores")).map((t) => t.tag.what);
+    const layer = ["gather scores dies 0, 1, 2, 3 (query heads 0, 2)", "gather scores dies 0, 1, 2, 3 (query heads 1, 3)"];
+    expect(gathers).toEqual([...layer, ...layer]);
+    // Position 15: 8 rows a bank (one 8-element word each), 4 banks a head → 32 scores = 4 CMEM words
+    // a head: head 1's softmax reads 4 words after head 0's.
+    const softmax = step.instrs.filter((t) => t.tag.what.startsWith("softmax head")).map((t) => (t.instr.op === "vop" ? Number(t.instr.a) : -1));
+    expect(softmax[1]! - softmax[0]!).toBe(4);
+    expect(step.instrs.filter((t) => t.tag.what.startsWith("gemv PV")).every((t) => t.instr.op === "gemv" && Number(t.instr.pack) === 1)).toBe(true);
   });
 
   test("fpga-ice40 (1 die × 2 banks, 16-bit words and links)", () => {

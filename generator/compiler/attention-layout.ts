@@ -6,6 +6,7 @@ import type { AttentionMapping } from "../spec/schema.js";
 import type { LoadedSpec } from "../spec/load.js";
 import { dieOf, gatherStream } from "./gather-order.js";
 import { ceilDiv, roundUp, vecWords } from "./sizes.js";
+import { packFits } from "./weight-rows.js";
 
 export interface AttentionGeometry {
   mapping: AttentionMapping;
@@ -39,6 +40,12 @@ export interface AttentionGeometry {
   /** V^T columns (positions) per row: context_len rounded up to kv_per_word. */
   vCols: number;
   vRowWords: number;
+  /**
+   * The PV GEMV packs its results (gemv pack): each bank's d / nd outputs follow the previous
+   * bank's in the gather's words rather than starting a word of their own (when a bank's part is
+   * not whole bus words, and the packers hold it).
+   */
+  pvPack: boolean;
   /**
    * CMEM words of one PV gather: every attention bank at once, the outputs of one member of each
    * query group (query heads g × group + i for every KV head g), in the gather's order.
@@ -118,11 +125,6 @@ export function planAttention(loaded: LoadedSpec, p: ChipParams, dims: Attention
   const kRowPitch = Math.max(kRowBits / p.bank.read_bits, written);
   const nd = banksPerKvHead(loaded, p, d);
   const vRows = d / nd;
-  if ((vRows * ab) % hb !== 0) {
-    fail(
-      `workload.banks_per_head: ${nd} banks per KV head (one per die, chip.dies = ${p.dies}) give each ${vRows} of the ${d} head dims, ${vRows * ab} bits of v, not whole chip.controller.mem_bits (${hb}) words: st_vt takes its fields from a CMEM word`,
-    );
-  }
   if (dims.kvHeads * nd > p.banks) fail(`model.num_key_value_heads: ${dims.kvHeads} KV heads × ${nd} banks do not fit ${p.banks} banks`);
   const C = dims.contextLen;
   const kRows = scoreRows(p, nd, C);
@@ -133,7 +135,11 @@ export function planAttention(loaded: LoadedSpec, p: ChipParams, dims: Attention
   const banks = heads.flat().sort((a, b) => a - b);
   // One PV gather of every attention bank per member i of the query groups; its order is absorbed
   // into Wo's columns.
-  const pvStream = gatherStream(p, banks, vRows);
+  // Packed when that is shorter and loses no result (a die's attention banks follow one another).
+  const plain = gatherStream(p, banks, vRows);
+  const packed = gatherStream(p, banks, vRows, true);
+  const pvPack = packed.length < plain.length && packFits(p, vRows, 1) && packed.filter((s) => s !== null).length === banks.length * vRows;
+  const pvStream = pvPack ? packed : plain;
   const pvWords = vecWords(p, pvStream.length);
   const attnCols = dims.group * pvWords * p.host_elems;
   const headOf = new Map(heads.flatMap((bs, g) => bs.map((b) => [b, g] as const)));
@@ -157,6 +163,12 @@ export function planAttention(loaded: LoadedSpec, p: ChipParams, dims: Attention
         return Math.floor(s / nd) * d + (s % nd) * vRows + j;
       })
     : null;
+  // Without a spread, one st_vt a bank takes its fields from a CMEM word of its own.
+  if (!vSpread && (vRows * ab) % hb !== 0) {
+    fail(
+      `workload.banks_per_head: ${nd} banks per KV head (one per die, chip.dies = ${p.dies}) give each ${vRows} of the ${d} head dims, ${vRows * ab} bits of v, not whole chip.controller.mem_bits (${hb}) words: st_vt takes its fields from a CMEM word`,
+    );
+  }
   const byDie = heads.map((_, g) => g).sort((a, b) => heads[a]![0]! - heads[b]![0]!);
   const scoreRank = heads.map((_, g) => byDie.indexOf(g));
   return {
@@ -168,6 +180,7 @@ export function planAttention(loaded: LoadedSpec, p: ChipParams, dims: Attention
     kRowPitch,
     kRows,
     vRows,
+    pvPack,
     vCols,
     vRowWords: vCols / kvpw,
     pvWords,

@@ -34,9 +34,13 @@
 //   bank takes the PV outputs of all KV heads (for member i of each query group) at once: they come
 //   back as a permutation of the heads' dims (with zero pads when d / nd is not a multiple of
 //   per_word); the compiler absorbs it into the columns of Wo (woColMap).
-//   Scores: bank_per_head gathers a die's heads at once (one gather a die, the heads' score regions
-//   in die order, back to back) when a head's scores are whole CMEM words; otherwise, and for
-//   several banks a head, one gather a head.
+//   Scores: the heads whose banks lie on the same dies (one bank a die, in the same bank order on
+//   each) are gathered at once, in lockstep: beat i takes word i of each die, so the stream is head
+//   after head, each in position order. bank_per_head: one gather a die; banks_per_head with 4 banks
+//   a head on 8 dies: one gather of dies 0-3 and one of dies 4-7. The score regions lie in die
+//   order, back to back; a head's scores must be whole CMEM words, else it is gathered alone. The
+//   requant (when the scores need it) runs in place, one vop a gather.
+//   The PV GEMV packs its results (gemv pack) when a bank's d / nd outputs are not whole bus words.
 //   The append of position t: st_bmem of head g's k row (after RoPE) to its K row, st_vt of each
 //   slot's d / nd elements of v into column t of its V^T rows.
 // Controller: every vector starts at a CMEM word; RMSNorm gains stay in CRAM when they fit beside
@@ -75,14 +79,13 @@ export interface CmemMap {
   qRope: number;
   kRope: number;
   /**
-   * Per KV head: gathered scores, scores after the requant op, probabilities (context_len elements
-   * each). The score regions lie in die order (AttentionGeometry.scoreRank).
+   * Per KV head: gathered scores (requantised in place when the scores need it), probabilities
+   * (context_len elements each). The score regions lie in die order (AttentionGeometry.scoreRank).
    */
   scores: number[];
-  /** Words of one head's scores (and of its scaled scores), and of its probabilities. */
+  /** Words of one head's scores, and of its probabilities. */
   scoreWords: number;
   probWords: number;
-  scaled: number[];
   probs: number[];
   attn: number;
   o: number;
@@ -107,6 +110,12 @@ export interface CramMap {
   gains: GainMap | null;
   /** Scratch: the residual and up operands, staged gains. */
   temp: number;
+  /**
+   * The residual operand of the decode's adds, copied there while the banks compute the GEMV
+   * before the add (O, gate/up), when CRAM has room beside the gains and the scratch area; else
+   * null (the copy goes into temp right before the add).
+   */
+  resid: number | null;
   used: number;
 }
 
@@ -265,7 +274,9 @@ export function planLayout(loaded: LoadedSpec, p: ChipParams, opts: LayoutOption
   });
   const cramAlloc = allocator();
   const cramGains = resident ? gainMap(cramAlloc) : null;
-  const cram: CramMap = { gains: cramGains, temp: cramAlloc.take(tempWords), used: 0 };
+  const temp = cramAlloc.take(tempWords);
+  const resid = cramAlloc.used() + hw <= p.cram_depth ? cramAlloc.take(hw) : null;
+  const cram: CramMap = { gains: cramGains, temp, resid, used: 0 };
   cram.used = cramAlloc.used();
 
   // ---- CMEM ----
@@ -295,7 +306,6 @@ export function planLayout(loaded: LoadedSpec, p: ChipParams, opts: LayoutOption
     kRope: c.take(vecWords(p, dims.kvDim)),
     scores: inDieOrder(sw),
     scoreWords: sw,
-    scaled: perHead(sw),
     probs: perHead(probWords),
     probWords,
     attn: c.take(attnCols / p.host_elems),

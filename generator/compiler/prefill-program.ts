@@ -58,7 +58,6 @@ export interface TileLayout {
     xn: number;
     qRope: number;
     scores: number[];
-    scaled: number[];
     probs: number[];
     attn: number;
     act: number;
@@ -111,13 +110,12 @@ export function tileLayout(layout: Layout, batch: number): TileLayout {
   const c = allocator(gains ? gains.to : 0);
   const hw = vecWords(p, H);
   const perHead = (words: number): number[] => Array.from({ length: dims.kvHeads }, () => c.take(words));
-  // Scores, scaled scores and probabilities per KV head: the decode's sizes.
+  // Scores and probabilities per KV head: the decode's sizes.
   const xn = c.take(hw);
   const qRope = c.take(hw);
   // In die order, as the decode's (layout.ts): a die's heads' score regions back to back.
   const scoreBase = c.take(dm.scoreWords * dims.kvHeads);
   const scores = at.scoreRank.map((r) => scoreBase + r * dm.scoreWords);
-  const scaled = perHead(dm.scoreWords);
   const probs = perHead(dm.probWords);
   const attn = c.take(at.attnCols / p.host_elems);
   // SiLU × up (the MLP's) overlays the attention's regions, from qRope on: their lives do not meet.
@@ -127,7 +125,7 @@ export function tileLayout(layout: Layout, batch: number): TileLayout {
   const sharedWords = c.used();
   const x = Array.from({ length: batch }, () => c.take(hw));
   const slabs = Array.from({ length: batch }, () => c.take(slab.words));
-  const cmem = { xn, qRope, scores, scaled, probs, attn, act, x, slab: slabs, used: c.used() };
+  const cmem = { xn, qRope, scores, probs, attn, act, x, slab: slabs, used: c.used() };
   if (cmem.used > p.cmem_depth) {
     throw new UserError(
       `workload.prefill_batch (${batch}): a prefill tile needs ${cmem.used} CMEM words (${batch} tokens × ${hw + slab.words} above ${sharedWords} for the gains and the shared vectors), CMEM holds ${p.cmem_depth} (chip.controller.cmem_bytes); lower prefill_batch or raise cmem_bytes`,
@@ -158,7 +156,7 @@ export function prefillProgram(layout: Layout, tile: TileLayout, w: LlamaWeights
   const at = (t: number, phase: keyof Omit<typeof tile.slab, "words">): number => tc.slab[t]! + tile.slab[phase];
   const slots = (phase: keyof Omit<typeof tile.slab, "words">): number[] => ts.map((t) => at(t, phase));
   // The decode's helpers on the tile's shared CMEM regions (and, per token, its k / v for the append).
-  const shared = { ...layout, cmem: { ...layout.cmem, qRope: tc.qRope, scores: tc.scores, scaled: tc.scaled, probs: tc.probs, attn: tc.attn } };
+  const shared = { ...layout, cmem: { ...layout.cmem, qRope: tc.qRope, scores: tc.scores, probs: tc.probs, attn: tc.attn } };
   const withKv = (t: number): Layout => ({ ...shared, cmem: { ...shared.cmem, kRope: at(t, "kRope"), v: at(t, "v") } });
   const slot = (t: number): number => tile.bram.base + t * tile.bram.stride;
 

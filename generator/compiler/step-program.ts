@@ -5,16 +5,17 @@
 //   layer l  rmsnorm(x, attn gain) → bcast → gemv+gather k → gemv v ‖ rope k (pos), st_bmem k rows
 //            (position pos) → gather v → gemv q ‖ the other st_bmem, st_vt v columns (position pos)
 //            → gather q → rope q → attention (its first score gemv ‖ the st_vt that did not fit)
-//            → bcast → gemv+gather o → add(o, x) → rmsnorm(·, mlp gain)
-//            → bcast → gemv+gather gate and up (one GEMV) → silu(gate) → mul(silu, up, shift F)
+//            → bcast → gemv o ‖ x into CRAM → gather o → add(o, x) → rmsnorm(·, mlp gain)
+//            → bcast → gemv gate and up (one GEMV) ‖ the residual into CRAM → gather → silu(gate)
+//            → mul(silu, up, shift F)
 //            → bcast → gemv+gather down → add(down, resid) = layer output
 //   (a ‖ b: b runs on the controller and the bus while the banks compute a: the chip's gemv starts
 //   the banks and the sequencer goes on; the KV appends use the banks' second write ports.)
 //   final    rmsnorm(·, final gain) → bcast → gemv+gather LM head → rd_cmem logits (the host takes argmax)
 // Attention, for each member i of a query group (query head h = g × group + i of every KV head g
 // at once): bcast q_h to each of head g's banks → one score gemv on every attention bank → gather
-// per die (bank_per_head, a head's scores whole CMEM words: the die's heads back to back) or per KV
-// head → [requant] → softmax (len pos + 1) → bcast p to head g's banks → one PV gemv → one gather
+// per die set (the heads whose banks share dies run in lockstep: their regions back to back) or per
+// KV head → [requant] → softmax (len pos + 1) → bcast p to head g's banks → one PV gemv → one gather
 // of every attention bank into member i's block of the attention vector.
 // add and mul take their second operand from CRAM (cp_cram first); the golden's add(x, o) and
 // mul(silu, up) are symmetric, so the operand order does not matter.
@@ -25,6 +26,7 @@ import { allBanks, bankMask, dieOf, gatherStream } from "./gather-order.js";
 import { gemvShift } from "./images.js";
 import { kSlot, scoreRows } from "./attention-layout.js";
 import { bankGemvCycles } from "../model/cycles.js";
+import { packedBank } from "../model/cycles-bus.js";
 import { instructionCycles } from "../model/cycles-chip.js";
 import type { GemvPlan, Layout } from "./layout.js";
 import { vecWords } from "./sizes.js";
@@ -91,6 +93,66 @@ export function weightGemv(
   });
 }
 
+/** One weight GEMV of a chain (weightGemvChain): its plan, where it is gathered, what runs under it. */
+export interface ChainedGemv {
+  plan: GemvPlan;
+  dst: number;
+  /** Emitted while the banks compute this GEMV's last chunk (after the previous GEMV's gathers). */
+  during?: () => void;
+}
+
+/**
+ * Independent weight GEMVs (one input vector in BRAM), every chunk started as soon as the banks
+ * are free: gemv c0, gemv c1, gather c0 with prev (it drains c0 while the banks compute c1), gemv
+ * c2, gather c1 with prev, …, gather of the last chunk. A chunk's gather goes before the next gemv
+ * instead when a packer could not hold both chunks' words.
+ */
+export function weightGemvChain(layout: Layout, w: LlamaWeights, e: Emit, jobs: readonly ChainedGemv[]): void {
+  const { p } = layout;
+  const all = bankMask(allBanks(p));
+  const units = jobs.flatMap((job) =>
+    job.plan.chunks.map((ch, i) => ({
+      job,
+      ch,
+      last: i === job.plan.chunks.length - 1,
+      what: job.plan.chunks.length > 1 ? `${job.plan.name} rows ${ch.first}…${ch.first + ch.rows - 1}` : job.plan.name,
+    })),
+  );
+  const packerWords = (u: (typeof units)[number], k: number): number => packedBank(p.bus.per_word, u.ch.rows, k, u.job.plan.pack).words;
+  const fitsBoth = (a: (typeof units)[number], b: (typeof units)[number]): boolean =>
+    Array.from({ length: p.banks_per_die }, (_, k) => k).every((k) => packerWords(a, k) + packerWords(b, k) <= p.bus.fifo_depth);
+  const gather = (u: (typeof units)[number], prev: boolean): void =>
+    e("controller_bank", "weights", `gather ${u.what}`, { op: "gather", mask: all, addr: u.job.dst + u.ch.outWord, ...(prev ? { prev: 1 } : {}) });
+  units.forEach((u, i) => {
+    const before = units[i - 1];
+    const overlap = before !== undefined && fitsBoth(before, u);
+    if (before && !overlap) gather(before, false);
+    const { plan } = u.job;
+    const { ch } = u;
+    e("intra_bank_weights", "weights", `gemv ${u.what}`, {
+      op: "gemv",
+      rows: ch.rows,
+      cols: plan.cols,
+      w_base: plan.wBase + ch.first * plan.wpr,
+      shift: gemvShift(w, plan),
+      kv: 0,
+      mask: all,
+      pack: plan.pack ? 1 : 0,
+      a_base: layout.bram.x,
+    });
+    if (before && overlap) gather(before, true);
+    if (u.last) u.job.during?.();
+  });
+  const end = units[units.length - 1];
+  if (end) gather(end, false);
+}
+
+/** The controller cycles of the gather of a plan's last chunk (the compiler's budget for a window). */
+export function lastGatherCycles(layout: Layout, plan: GemvPlan): number {
+  const ch = plan.chunks[plan.chunks.length - 1]!;
+  return instructionCycles(layout.p, layout.derived, { op: "gather", mask: bankMask(allBanks(layout.p)), addr: 0 }, ch.rows, plan.pack).cycles;
+}
+
 /** The input vector (elems activations at CMEM[src]) into every bank's BRAM: at the GEMVs' input, or at `bram`. */
 export function bcastInput(layout: Layout, e: Emit, src: number, elems: number, what: string, bram = layout.bram.x): void {
   e("controller_bank", "weights", `bcast ${what}`, { op: "bcast", addr: src, n: vecWords(layout.p, elems), bram, bank: 0 });
@@ -110,12 +172,26 @@ export function rmsnorm(layout: Layout, e: Emit, src: number, dst: number, gain:
   e("intra_controller", "weights", `rmsnorm ${what}`, vop("rmsnorm", H, src, dst, { b }));
 }
 
-/** y = a + CMEM[b] (b copied to CRAM first), len elements. */
-export function residualAdd(layout: Layout, e: Emit, a: number, b: number, y: number, what: string): void {
+/**
+ * y = a + CMEM[b] (b copied to CRAM first), len elements. With `staged`, b is already in CRAM's
+ * residual region (stageResidual, emitted under the GEMV before).
+ */
+export function residualAdd(layout: Layout, e: Emit, a: number, b: number, y: number, what: string, staged = false): void {
   const { p, cram } = layout;
   const H = layout.dims.hidden;
+  if (staged && cram.resid !== null) {
+    e("intra_controller", "weights", `add ${what}`, vop("add", H, a, y, { b: cram.resid }));
+    return;
+  }
   e("intra_controller", "weights", `cp_cram ${what} residual`, { op: "cp_cram", src: b, dst: cram.temp, n: vecWords(p, H) });
   e("intra_controller", "weights", `add ${what}`, vop("add", H, a, y, { b: cram.temp }));
+}
+
+/** The residual CMEM[b] into CRAM's residual region, for a residualAdd(…, staged) (nothing without the region). */
+export function stageResidual(layout: Layout, e: Emit, b: number, what: string): void {
+  const { p, cram } = layout;
+  if (cram.resid === null) return;
+  e("intra_controller", "weights", `cp_cram ${what} residual`, { op: "cp_cram", src: b, dst: cram.resid, n: vecWords(p, layout.dims.hidden) });
 }
 
 /** Append position pos's k (after RoPE) and v of every KV head to its banks. */
@@ -263,14 +339,22 @@ export function attention(layout: Layout, w: LlamaWeights, e: Emit, base: { k: n
       ...(hq ? { a_slice: qBeat % slices, hsh: hq.hsh, hstep: hq.hstep } : {}),
     });
     if (i === 0) duringScores();
-    const scoreAt = gatherScores(layout, e, rows, headOf);
-    at.heads.forEach((_, g) => {
-      let src = scoreAt[g]!;
-      if (w.scoreRequant) {
-        e("intra_controller", "kv", `requant scores head ${headOf(g)}`, vop("requant", n, src, cmem.scaled[g]!, { shift: w.scoreRequant.shift, mult: w.scoreRequant.mult }));
-        src = cmem.scaled[g]!;
+    const gathered = gatherScores(layout, e, rows, n, headOf);
+    // The requant in place, one vop a gather (its heads' regions back to back; an element-wise op
+    // writes word k after reading it). A lockstep gather's regions hold the pad scores past n too.
+    const rq = w.scoreRequant;
+    if (rq) {
+      // A vop's len field bounds a run: longer ones take several vops, each whole CMEM words.
+      const most = Math.floor((2 ** p.valu.len_w - 1) / p.host_elems) * p.host_elems;
+      for (const { base, len, heads } of gathered.runs) {
+        for (let at = 0; at < len; at += most) {
+          const part = len <= most ? "" : ` part ${at / most}`;
+          e("intra_controller", "kv", `requant scores (query heads ${heads.map(headOf).join(", ")})${part}`, vop("requant", Math.min(most, len - at), base + at / p.host_elems, base + at / p.host_elems, { shift: rq.shift, mult: rq.mult }));
+        }
       }
-      e("intra_controller", "kv", `softmax head ${headOf(g)}`, vop("softmax", n, src, cmem.probs[g]!));
+    }
+    at.heads.forEach((_, g) => {
+      e("intra_controller", "kv", `softmax head ${headOf(g)}`, vop("softmax", n, gathered.at[g]!, cmem.probs[g]!));
     });
     const pw = vecWords(p, n);
     if (hp) {
@@ -293,6 +377,7 @@ export function attention(layout: Layout, w: LlamaWeights, e: Emit, base: { k: n
       mask,
       // V^T rows are reserved for the whole context: read the first n columns of each.
       pitch: at.vRowWords,
+      pack: at.pvPack ? 1 : 0,
       ...(hp ? { hsh: hp.hsh, hstep: hp.hstep } : {}),
     });
     e("controller_bank", "kv", `gather PV (query heads ${at.heads.map((_, g) => headOf(g)).join(", ")})`, { op: "gather", mask, addr: cmem.attn + i * at.pvWords });
@@ -300,32 +385,72 @@ export function attention(layout: Layout, w: LlamaWeights, e: Emit, base: { k: n
 }
 
 /**
- * The score gathers after a score GEMV of `rows` rows: one per die when each head has one bank and
- * a head's scores are whole CMEM words (the die's heads' regions are back to back: layout.ts lays
- * them out in die order), else one per KV head. Returns where each head's scores land.
+ * The score gathers after a score GEMV of `rows` rows. Heads whose banks lie on the same dies (one
+ * bank a die, the same bank order on each) run in lockstep through a gather of all their banks:
+ * beat i takes word i of each die, so the stream is head after head, each in position order (its
+ * nd slots' words interleaved), and each head's region is nd × rows elements. One gather serves
+ * such a die set when a head's region is whole CMEM words (the regions lie back to back in
+ * scoreRank order: layout.ts), checked element by element against the K layout; any other head is
+ * gathered alone. bank_per_head: one gather a die. Returns where each head's scores land.
  */
-function gatherScores(layout: Layout, e: Emit, rows: number, headOf: (g: number) => number): number[] {
+function gatherScores(layout: Layout, e: Emit, rows: number, n: number, headOf: (g: number) => number): GatheredScores {
   const { p, attention: at, cmem } = layout;
-  const bits = rows * p.act_bits;
-  if (at.nd > 1 || bits % p.host_bits !== 0) {
-    at.heads.forEach((banks, g) => {
-      e("controller_bank", "kv", `gather scores head ${headOf(g)}`, { op: "gather", mask: bankMask(banks), addr: cmem.scores[g]! });
-    });
-    return cmem.scores;
-  }
-  const words = bits / p.host_bits;
   const where: number[] = [...cmem.scores];
-  for (let d = 0; d < p.dies; d++) {
-    // The die's heads in bank order (= their score rank order).
-    const inDie = at.heads.map((_, g) => g).filter((g) => dieOf(p, at.heads[g]![0]!) === d).sort((a, b) => at.scoreRank[a]! - at.scoreRank[b]!);
-    if (inDie.length === 0) continue;
-    const base = cmem.scores[inDie[0]!]!;
-    inDie.forEach((g, k) => {
-      where[g] = base + k * words;
+  const runs: GatheredScores["runs"] = [];
+  const alone = (g: number): void => {
+    e("controller_bank", "kv", `gather scores head ${headOf(g)}`, { op: "gather", mask: bankMask(at.heads[g]!), addr: cmem.scores[g]! });
+    runs.push({ base: cmem.scores[g]!, len: n, heads: [g] });
+  };
+  const bits = at.nd * rows * p.act_bits;
+  const sets = new Map<string, number[]>();
+  at.heads.forEach((banks, g) => {
+    const key = banks.map((b) => dieOf(p, b)).join(",");
+    sets.set(key, [...(sets.get(key) ?? []), g]);
+  });
+  for (const heads of [...sets.values()].sort((a, b) => at.scoreRank[a[0]!]! - at.scoreRank[b[0]!]!)) {
+    const inRank = [...heads].sort((a, b) => at.scoreRank[a]! - at.scoreRank[b]!);
+    const banks = inRank.flatMap((g) => at.heads[g]!);
+    const lockstep = bits % p.host_bits === 0 && inRank.every((g, k) => at.scoreRank[g] === at.scoreRank[inRank[0]!]! + k) && inLockstep(layout, inRank, banks, rows, n);
+    if (heads.length === 1 || !lockstep) {
+      inRank.forEach(alone);
+      continue;
+    }
+    const base = cmem.scores[inRank[0]!]!;
+    inRank.forEach((g, k) => {
+      where[g] = base + (k * bits) / p.host_bits;
     });
-    e("controller_bank", "kv", `gather scores die ${d} (query heads ${inDie.map(headOf).join(", ")})`, { op: "gather", mask: bankMask(inDie.map((g) => at.heads[g]![0]!)), addr: base });
+    runs.push({ base, len: inRank.length * at.nd * rows, heads: inRank });
+    const dies = [...new Set(banks.map((b) => dieOf(p, b)))].sort((a, b) => a - b);
+    e("controller_bank", "kv", `gather scores ${dies.length === 1 ? `die ${dies[0]}` : `dies ${dies.join(", ")}`} (query heads ${inRank.map(headOf).join(", ")})`, {
+      op: "gather",
+      mask: bankMask(banks),
+      addr: base,
+    });
   }
-  return where;
+  return { at: where, runs };
+}
+
+/** Where each KV head's scores landed, and the CMEM runs the gathers wrote (a vop's reach each). */
+interface GatheredScores {
+  at: number[];
+  runs: { base: number; len: number; heads: number[] }[];
+}
+
+/** Whether one gather of `banks` returns head inRank[k]'s positions 0 … n - 1 at elements k × nd × rows + j. */
+function inLockstep(layout: Layout, inRank: readonly number[], banks: readonly number[], rows: number, n: number): boolean {
+  const { p, attention: at } = layout;
+  const pw = p.bus.per_word;
+  const stream = gatherStream(p, banks, rows);
+  const region = at.nd * rows;
+  return inRank.every((g, k) => {
+    const own = at.heads[g]!;
+    for (let j = 0; j < n; j++) {
+      const slot = stream[k * region + j];
+      if (!slot || !own.includes(slot.bank)) return false;
+      if ((Math.floor(slot.row / pw) * at.nd + own.indexOf(slot.bank)) * pw + (slot.row % pw) !== j) return false;
+    }
+    return true;
+  });
 }
 
 /** The decode step for `token` at position `pos` (the load program must have run, and steps 0 … pos - 1). */
@@ -347,30 +472,49 @@ export function stepProgram(layout: Layout, w: LlamaWeights, pos: number, token:
     const base = layout.attention.layers[l]!;
     rmsnorm(layout, e, input, cmem.xn, (m) => m.attn[l]!, "attention");
     bcastInput(layout, e, cmem.xn, H, "attention norm");
-    // K, then V, then Q: k's RoPE and the KV appends run while the banks compute V and Q (as many
-    // as fit; V's after it is gathered), the rest under the first scores (scheduleAppends).
-    weightGemv(layout, w, e, g.k, cmem.k);
+    // K, then V, then Q, back to back: K is gathered while the banks compute V, V while they
+    // compute Q; k's RoPE and the KV appends run under V and Q too (as many as fit; V's after it
+    // is gathered), the rest under the first scores (scheduleAppends).
     const rope = vop("rope", dims.kvDim, cmem.k, cmem.kRope, { pos });
-    const appends = scheduleAppends(layout, e, [{ plan: g.v, before: instructionCycles(layout.p, layout.derived, rope).cycles, kOnly: true }, { plan: g.q, before: 0 }], base, pos);
-    weightGemv(layout, w, e, g.v, cmem.v, () => {
-      e("intra_controller", "kv", "rope k", rope);
-      appends.under[0]!();
-    });
-    weightGemv(layout, w, e, g.q, cmem.q, appends.under[1]!);
+    const ropeCycles = instructionCycles(layout.p, layout.derived, rope).cycles;
+    const appends = scheduleAppends(
+      layout,
+      e,
+      [
+        { plan: g.v, before: ropeCycles + lastGatherCycles(layout, g.k), kOnly: true },
+        { plan: g.q, before: lastGatherCycles(layout, g.v) },
+      ],
+      base,
+      pos,
+    );
+    weightGemvChain(layout, w, e, [
+      { plan: g.k, dst: cmem.k },
+      {
+        plan: g.v,
+        dst: cmem.v,
+        during: () => {
+          e("intra_controller", "kv", "rope k", rope);
+          appends.under[0]!();
+        },
+      },
+      { plan: g.q, dst: cmem.q, during: appends.under[1] },
+    ]);
     e("intra_controller", "kv", "rope q", vop("rope", H, cmem.q, cmem.qRope, { pos }));
     attention(layout, w, e, base, pos, appends.underScores);
     bcastInput(layout, e, cmem.attn, layout.attention.attnCols, "attention output");
-    weightGemv(layout, w, e, g.o, cmem.o);
-    residualAdd(layout, e, cmem.o, input, cmem.resid, "attention");
+    // The adds' residual operands go to CRAM while the banks compute O and gate/up.
+    const x = input;
+    weightGemv(layout, w, e, g.o, cmem.o, () => stageResidual(layout, e, x, "attention"));
+    residualAdd(layout, e, cmem.o, input, cmem.resid, "attention", true);
     rmsnorm(layout, e, cmem.resid, cmem.mlpNorm, (m) => m.mlp[l]!, "MLP");
     bcastInput(layout, e, cmem.mlpNorm, H, "MLP norm");
-    weightGemv(layout, w, e, g.gate_up, cmem.gate);
+    weightGemv(layout, w, e, g.gate_up, cmem.gate, () => stageResidual(layout, e, cmem.resid, "MLP"));
     e("intra_controller", "weights", "silu gate", vop("silu", F, cmem.gate, cmem.silu));
     e("intra_controller", "weights", "cp_cram up", { op: "cp_cram", src: cmem.up, dst: layout.cram.temp, n: vecWords(p, F) });
     e("intra_controller", "weights", "mul silu × up", vop("mul", F, cmem.silu, cmem.act, { b: layout.cram.temp, shift: w.shifts.mlpMul }));
     bcastInput(layout, e, cmem.act, F, "SiLU × up");
     weightGemv(layout, w, e, g.down, cmem.down);
-    residualAdd(layout, e, cmem.down, cmem.resid, cmem.out[l]!, "MLP");
+    residualAdd(layout, e, cmem.down, cmem.resid, cmem.out[l]!, "MLP", true);
     if (opts.readLayers) {
       e("host", "weights", "rd_cmem layer output", { op: "rd_cmem", addr: cmem.out[l]!, n: hw });
       out.read({ what: "layer_output", layer: l, words: hw, elems: H });

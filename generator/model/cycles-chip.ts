@@ -369,33 +369,62 @@ export function instructionCycles(p: ChipParams, d: Derived, instr: Instruction,
   }
 }
 
+/** The shape of a GEMV's results in the packers: rows a bank, and whether element-packed. */
+export interface DrainShape {
+  rows: number;
+  pack: boolean;
+}
+
+/**
+ * Per instruction: for a gather, the shape of the GEMV whose results it drains (the last gemv
+ * before it; with prev, the one before that), else null. A program before any gemv drains 0 rows.
+ */
+export function drainedShapes(program: readonly Instruction[]): (DrainShape | null)[] {
+  let last: DrainShape = { rows: 0, pack: false };
+  let before: DrainShape = { rows: 0, pack: false };
+  return program.map((instr) => {
+    if (instr.op === "gemv") {
+      const { rows, pack } = gemvShape(instr);
+      before = last;
+      last = { rows, pack };
+      return null;
+    }
+    if (instr.op !== "gather") return null;
+    return Number(instr.prev ?? 0) === 1 ? before : last;
+  });
+}
+
+/** Whether an instruction is a gather that waits for the banks (a non-empty mask, no prev). */
+export function gatherWaits(instr: Instruction): boolean {
+  return instr.op === "gather" && BigInt(instr.mask) !== 0n && Number(instr.prev ?? 0) !== 1;
+}
+
 /**
  * Cycles of each instruction of a program (accept edge to the next accept edge), with the banks'
  * GEMVs running beside the sequencer: a gemv starts the banks at the first edge at which they are
  * idle (one cycle after the previous GEMV's last result) and a gather sends its command then at
- * the earliest. The rows of the last GEMV before each gather come from the program.
+ * the earliest (a gather with prev at once: it drains the GEMV before the running one). The shape
+ * of the results each gather drains comes from the program (drainedShapes).
  */
 export function programCycles(p: ChipParams, d: Derived, program: readonly Instruction[]): InstrCycles[] {
-  let rows = 0;
-  let pack = false;
+  const shapes = drainedShapes(program);
   let t = 0; // accept edge of the instruction
   let idleEdge = 0; // first edge that can start a GEMV or a gather command
-  return program.map((instr) => {
+  return program.map((instr, i) => {
+    const shape = shapes[i] ?? { rows: 0, pack: false };
     let c: InstrCycles;
     if (instr.op === "gemv") {
-      const shape = gemvShape(instr);
-      rows = shape.rows;
-      pack = shape.pack;
-      const g = gemvInstrCycles(d, shape.rows, shape.cols, shape.kv, shape.batch);
+      const g0 = gemvShape(instr);
+      const g = gemvInstrCycles(d, g0.rows, g0.cols, g0.kv, g0.batch);
       const start = Math.max(t + 1, idleEdge);
       idleEdge = start + g.core + 1;
       c = { cycles: start + 1 - t, core: g.core, exact: g.exact, wait: start - (t + 1) };
-    } else if (instr.op === "gather" && BigInt(instr.mask) !== 0n) {
-      const g = instructionCycles(p, d, instr, rows, pack);
+    } else if (gatherWaits(instr)) {
+      const g = instructionCycles(p, d, instr, shape.rows, shape.pack);
       const wait = Math.max(0, idleEdge - (t + 1));
       c = { ...g, cycles: g.cycles + wait, wait };
     } else {
-      c = instructionCycles(p, d, instr, rows, pack);
+      c = instructionCycles(p, d, instr, shape.rows, shape.pack);
     }
     t += c.cycles;
     return c;

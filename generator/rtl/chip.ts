@@ -37,9 +37,14 @@
 //                                                         floor(b / banks_per_die) (the compiler's
 //                                                         dealing of heads to banks): each bank its own
 //                                                         head's q or p out of one broadcast of all
-//   7   gather   mask, addr, tok                          the masked banks' packed results into CMEM[addr ..]
+//   7   gather   mask, addr, tok, prev                    the masked banks' packed results into CMEM[addr ..]
 //                                                         (a GEMM's: those of vector tok, which come
-//                                                         out as a GEMV's would; vectors in order)
+//                                                         out as a GEMV's would; vectors in order).
+//                                                         It waits for the banks to be idle, unless
+//                                                         prev = 1: it drains the results of the GEMV
+//                                                         before the last one (complete: the last one
+//                                                         started once the banks were idle) while the
+//                                                         last one runs on (both GEMVs, not GEMMs)
 //   8   vop      alu, len, a, b, y, shift, mult, pos        vector ALU op `alu` ({name}_ctrl_valu opcodes) on
 //                                                         len elements of CMEM[a ..] (and CRAM[b ..] for
 //                                                         add, mul, rmsnorm); the result into CMEM[y ..]
@@ -97,7 +102,7 @@ export const INSTRUCTION_FIELDS = {
   ld_bmem: ["bank", "addr", "n"],
   bcast: ["addr", "n", "bram", "bank"],
   gemv: ["rows", "cols", "w_base", "a_base", "shift", "kv", "mask", "pitch", "batch", "a_stride", "pack", "a_slice", "hsh", "hstep"],
-  gather: ["mask", "addr", "tok"],
+  gather: ["mask", "addr", "tok", "prev"],
   vop: ["alu", "len", "a", "b", "y", "shift", "mult", "pos"],
   st_bmem: ["bank", "addr", "n", "src"],
   cp_cram: ["src", "dst", "n"],
@@ -110,12 +115,12 @@ export type FieldOf<O extends Opcode> = (typeof INSTRUCTION_FIELDS)[O][number];
  * Fields a program may leave out: bcast's bank (0 = every bank), gemv's kv (0 = weights), mask
  * (every bank), pitch (0 = packed rows), batch (1: a GEMV), a_stride (0), pack (0: each bank's
  * results from a word of their own), a_slice (0), hsh and hstep (0: every bank the same
- * activations); gather's tok (0); st_vt's spread (0: one bank).
+ * activations); gather's tok (0) and prev (0: wait for the banks); st_vt's spread (0: one bank).
  */
 interface OptionalFields {
   bcast: "bank";
   gemv: "kv" | "mask" | "pitch" | "batch" | "a_stride" | "pack" | "a_slice" | "hsh" | "hstep";
-  gather: "tok";
+  gather: "tok" | "prev";
   st_vt: "spread";
 }
 type OptionalOf<O extends Opcode> = O extends keyof OptionalFields ? OptionalFields[O] : never;
@@ -231,6 +236,7 @@ function fieldWidths(p: Omit<ChipParams, "cmd_bits" | "layout">): Record<Opcode,
       mask: [p.banks, "banks to drain (bit k: bank k)"],
       addr: [p.cmem_aw, "first CMEM word"],
       tok: [ic.tok_w, "the GEMM vector to drain (0 for a GEMV); a GEMM's vectors are gathered in order, each once"],
+      prev: [1, "1: the results of the GEMV before the last one, without waiting for the banks (the last one runs on)"],
     },
     vop: {
       alu: [OPCODE_BITS, `{name}_ctrl_valu op: ${Object.entries(CTRL_OPCODES).map(([k, v]) => `${k} ${v}`).join(", ")}`],

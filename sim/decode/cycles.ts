@@ -28,8 +28,8 @@
 // runs outside the layers (LM head, its transfers, the final norm and the logits' elements). Exact
 // for every component but where a component's max(memory, compute) switches sides between the
 // layers' GEMVs and the LM head.
-import { tally, type InstrTag, type Program } from "../../generator/compiler/index.js";
-import { gemvShape, instructionCycles } from "../../generator/model/cycles-chip.js";
+import { instructionsOf, tally, type InstrTag, type Program } from "../../generator/compiler/index.js";
+import { drainedShapes, instructionCycles } from "../../generator/model/cycles-chip.js";
 import { decodeTime, decodeWork, type DecodeTime } from "../../generator/model/decode.js";
 import { cycleRates } from "../../generator/model/rates.js";
 import type { ChipParams } from "../../generator/rtl/chip.js";
@@ -114,21 +114,18 @@ export function analyticalCycles(loaded: LoadedSpec, L: number): Analytical {
  */
 export function bankWaitsToGemv(p: ChipParams, d: Derived, prog: Program, perInstr: readonly number[]): number[] {
   const out = [...perInstr];
-  let rows = 0;
-  let pack = false;
+  const shapes = drainedShapes(instructionsOf(prog));
   let lastGemv = -1;
   prog.instrs.forEach(({ instr }, i) => {
     if (instr.op !== "gemv" && instr.op !== "gather") return;
-    const alone = instructionCycles(p, d, instr, rows, pack).cycles;
+    const shape = shapes[i] ?? { rows: 0, pack: false };
+    const alone = instructionCycles(p, d, instr, shape.rows, shape.pack).cycles;
     const wait = out[i]! - alone;
     if (wait > 0 && lastGemv >= 0) {
       out[i] = alone;
       out[lastGemv] = out[lastGemv]! + wait;
     }
-    if (instr.op === "gemv") {
-      ({ rows, pack } = gemvShape(instr));
-      lastGemv = i;
-    }
+    if (instr.op === "gemv") lastGemv = i;
   });
   return out;
 }

@@ -262,7 +262,9 @@ export class ChipModel {
         const spread = n(instr.spread ?? 0);
         const S = spread * p.dies;
         if (spread > p.banks_per_die) throw new Error(`golden chip: st_vt spread ${spread} over ${p.banks_per_die} banks a die`);
-        if (spread > 0 && (p.bus.bcast_bits / kb) % S !== 0) throw new Error(`golden chip: st_vt spread ${spread}: ${S} slots do not divide a beat's ${p.bus.bcast_bits / kb} fields`);
+        const fpb = p.bus.bcast_bits / kb;
+        if (spread > 0 && fpb % S !== 0) throw new Error(`golden chip: st_vt spread ${spread}: ${S} slots do not divide a beat's ${fpb} fields`);
+        if (spread > 0 && count % S !== 0) throw new Error(`golden chip: st_vt spread ${spread}: ${count} fields are not whole blocks of ${S}`);
         fields.forEach((f, e) => {
           const s = spread > 0 ? e % S : 0;
           const to = spread > 0 ? bankOfSlot(p, s) : bank;
@@ -322,10 +324,21 @@ export class ChipModel {
       }
       case "gather": {
         const m = BigInt(instr.mask);
-        // It waits for the banks: no GEMV runs after it.
-        if (m !== 0n) this.running = null;
+        const prev = n(instr.prev ?? 0) === 1;
+        // It waits for the banks: no GEMV runs after it. With prev it does not: the running GEMV
+        // runs on, and the gather takes the results of the one before it (a GEMV's, not a GEMM's).
+        if (m !== 0n && !prev) this.running = null;
         const on = Array.from({ length: p.banks }, (_, k) => ((m >> BigInt(k)) & 1n) === 1n);
         if (!on.includes(true)) return;
+        if (prev) {
+          on.forEach((yes, bank) => {
+            if (!yes) return;
+            const q = this.pending[bank]!;
+            const runs = this.running !== null && ((this.running.mask >> BigInt(bank)) & 1n) === 1n;
+            if (runs && q.length < 2) throw new Error(`golden chip: gather prev of bank ${bank}, whose only results are the running GEMV's (they are not all packed yet)`);
+            if (q.length > 0 && (q[0]!.length !== 1 || q[q.length - 1]!.length !== 1)) throw new Error(`golden chip: gather prev of bank ${bank} with a GEMM's results pending (the packers read a GEMM by its batch, which the running GEMV set)`);
+          });
+        }
         const results: bigint[][] = Array.from({ length: p.banks }, () => []);
         let shift: number | undefined;
         let pack: boolean | undefined;

@@ -25,6 +25,8 @@ import { loadSpec, type LoadedSpec } from "../../generator/spec/load.js";
 import { ChipModel, joinWords, unpackElements } from "../../sim/golden/chip.js";
 import { gemmProgram, gemvProgram } from "../../sim/tests/chip.js";
 import { prng } from "../../sim/prng.js";
+import { programProblems } from "../../generator/compiler/check-program.js";
+import type { Program } from "../../generator/compiler/program.js";
 import { chipVariant } from "../fixtures.js";
 
 const tiny = loadSpec("specs/tiny.json");
@@ -224,6 +226,31 @@ describe("chip golden model", () => {
     expect(() => chip.run({ op: "bcast", addr: 0, n: 1, bram: 0, bank: p.banks + 1 })).toThrow(/names no bank/);
     chip.run({ op: "cp_cram", src: 2, dst: 1, n: 2 });
     expect(chip.cram.slice(0, 4)).toEqual([undefined, q[0], q[1], undefined]);
+  });
+
+  it("gather prev: the results of the GEMV before the running one, as a gather after it would; refused when the running GEMV's are the only ones, and flagged by the program checker", () => {
+    const p = chipParams(tiny);
+    const setup = gemvProgram(p, prng(4), { rows: p.bus.per_word, cols: p.bank.lanes });
+    const gemv = setup.prog.instrs.find((i) => i.op === "gemv")!;
+    const run = (instrs: Instruction[]): ChipModel => {
+      const m = new ChipModel(p);
+      m.send(setup.prog.data);
+      for (const i of instrs) m.run(i);
+      return m;
+    };
+    const head = setup.prog.instrs.slice(0, setup.prog.instrs.indexOf(gemv) + 1);
+    const gather: Instruction = { op: "gather", mask: (1n << BigInt(p.banks)) - 1n, addr: 100 };
+    // The same GEMV twice: gather prev after the second takes the first's results.
+    const a = run([...head, gather]);
+    const b = run([...head, gemv, { ...gather, prev: 1 }]);
+    const words = (m: ChipModel) => Array.from({ length: 4 }, (_, i) => m.cmem[100 + i]);
+    expect(words(b)).toEqual(words(a));
+    expect(words(a).some((w) => w !== undefined)).toBe(true);
+    expect(b.pending.filter((q) => q.length === 1).length).toBe(p.banks); // the second GEMV's results wait
+    // Only the running GEMV's results: refused (they are not all packed yet).
+    expect(() => run([...head, { ...gather, prev: 1 }])).toThrow(/gather prev of bank 0, whose only results are the running GEMV's/);
+    const bad = { instrs: [...head, { ...gather, prev: 1 }].map((instr) => ({ instr, tag: { part: "host", stream: "weights", layer: null, what: instr.op } })), data: [], reads: [] };
+    expect(programProblems(p, bad as unknown as Program).some((m) => /gather prev of bank 0/.test(m))).toBe(true);
   });
 
   it("refuses a gather of banks that have no results (the chip would wait for ever)", () => {
