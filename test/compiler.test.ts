@@ -164,11 +164,15 @@ describe("decode on the golden chip = golden LLaMA, bit for bit (prompt of 4, 3 
 
   test("GEMVs with more rows per bank than a result packer holds run in chunks", () => {
     // vocab 64 and context 8: max_count = 22 (ceil(176 / 8)), so a gemv runs at most 20 rows a bank
-    // (whole 4-element bus words); gate and up as one GEMV: 176 + 176 rows = 44 a bank (8 banks),
-    // run as 20 + 20 + 4.
+    // (whole 4-element bus words); gate and up as one GEMV: 176 + 176 rows = 44 a bank (8 banks).
+    // A decode layout runs them as the MLP's 4 chunks (12, 12, 10, 10 rows: 48, 48, 40, 40
+    // intermediate elements); a prefill layout (GEMMs of 2 tokens: 2 packer words a bus word of rows
+    // in an 8-word packer, so at most 4 words = 16 rows) in chunks of 16 + 16 + 12.
     const loaded = variant("tiny_chunks", { model: { num_key_value_heads: 4, vocab_size: 64 }, workload: { context_len: 8, prompt_len: 4 } });
     const run = expectBitExact(loaded, 7, [1, 60, 2, 59], 3);
-    expect(run.compiled.layout.layers[0]!.gate_up.chunks.map((c) => c.rows)).toEqual([20, 20, 4]);
+    expect(run.compiled.layout.maxRows).toBe(20);
+    expect(run.compiled.layout.layers[0]!.gate_up.chunks.map((c) => c.rows)).toEqual([12, 12, 10, 10]);
+    expect(planLayout(loaded, chipParams(loaded), { batch: 2 }).layers[0]!.gate_up.chunks.map((c) => c.rows)).toEqual([16, 16, 12]);
   });
 });
 
@@ -189,13 +193,36 @@ describe("layout", () => {
     const lay = planLayout(TINY, p);
     const all = Array.from({ length: p.banks }, (_, k) => k);
     for (const plan of [lay.layers[0]!.q, lay.layers[0]!.k, lay.layers[0]!.v, lay.layers[1]!.gate_up, lay.lmHead]) {
-      const stream = gatherStream(p, all, plan.rowsPerBank, plan.pack).map((s) => (s === null ? -1 : plan.rowMap[s.bank]![s.row]!));
+      // Chunk by chunk, as the gemvs run and the gathers return them.
+      const stream = plan.chunks.flatMap((ch) => gatherStream(p, all, ch.rows, plan.pack).map((s) => (s === null ? -1 : plan.rowMap[s.bank]![ch.first + s.row]!)));
       expect(stream.slice(0, plan.rows)).toEqual(Array.from({ length: plan.rows }, (_, i) => i));
       expect(stream.slice(plan.rows).every((r) => r === -1)).toBe(true);
     }
-    // gate and up as one: 176 + 176 rows over 8 banks of 4-element words = 44 a bank (alone: 24 each).
-    expect(lay.layers[0]!.gate_up.rowsPerBank).toBe(44);
-    expect(lay.layers[0]!.gate_up.parts).toEqual([{ matrix: "gate", first: 0, rows: 176 }, { matrix: "up", first: 176, rows: 176 }]);
+    // gate and up as one: 176 + 176 rows over 8 banks of 4-element words = 44 a bank (alone: 24 each),
+    // as the MLP's 4 chunks: intermediate elements in whole units of 8 (a 64-bit CMEM word and a
+    // 64-bit BRAM word of 8-bit codes; 4 rows a bank = 8 elements of gate and 8 of up) → 22 units as
+    // 6, 6, 5, 5: 48, 48, 40, 40 elements, each chunk's gate then its up.
+    const gu = lay.layers[0]!.gate_up;
+    expect(gu.rowsPerBank).toBe(44);
+    expect(gu.chunks.map((c) => c.rows)).toEqual([12, 12, 10, 10]);
+    expect(gu.parts.map(({ matrix, first, rows }) => [matrix, first, rows])).toEqual([
+      ["gate", 0, 48],
+      ["up", 48, 48],
+      ["gate", 96, 48],
+      ["up", 144, 48],
+      ["gate", 192, 40],
+      ["up", 232, 40],
+      ["gate", 272, 40],
+      ["up", 312, 40],
+    ]);
+    expect(lay.mlp.map((x) => [x.gateWord, x.upWord, x.first, x.elems, x.chunk])).toEqual([
+      [0, 6, 0, 48, 0],
+      [12, 18, 48, 48, 1],
+      [24, 29, 96, 40, 2],
+      [34, 39, 136, 40, 3],
+    ]);
+    // The down GEMV's input has a BRAM region of its own (each chunk's SiLU × up goes there while the next chunk reads x).
+    expect(lay.bram.down).not.toBeNull();
     // K and V: two GEMVs of 32 rows (2 KV heads × 16): 4 a bank.
     expect(lay.layers[0]!.k.parts).toEqual([{ matrix: "k", first: 0, rows: 32 }]);
     // V in the append's order (one st_vt over 2 KV heads × 2 banks = 4 slots of 8 dims): output
@@ -204,24 +231,31 @@ describe("layout", () => {
     expect(lay.layers[0]!.v.parts[0]!.order!.slice(0, 9)).toEqual([0, 8, 16, 24, 1, 9, 17, 25, 2]);
     expect(lay.layers[0]!.v.rowsPerBank).toBe(4);
     expect(lay.cmem.v - lay.cmem.k).toBe(4);
-    expect(lay.cmem.up - lay.cmem.gate).toBe(22);
   });
 
-  // Element packing: bank k of die d computes natural row (w × dies + d) × per_word + e % per_word
-  // for its local row r, e = k × R + r and w = floor(e / per_word) (a die's banks back to back,
-  // per_word to a link word, beat w holding word w of every die): a formula of its own here.
-  const packedRow = (p: ReturnType<typeof chipParams>, R: number, bank: number, r: number): number => {
+  // Element packing: in a chunk of n rows a bank (its first local row f, O natural rows before it),
+  // bank k of die d computes natural row O + (w × dies + d) × per_word + e % per_word for its local
+  // row r, e = k × n + r - f and w = floor(e / per_word) (a die's banks back to back, per_word to a
+  // link word, beat w holding word w of every die): a formula of its own here.
+  const packedRow = (p: ReturnType<typeof chipParams>, chunks: readonly number[], bank: number, r: number): number => {
     const pw = p.bus.per_word;
-    const e = (bank % p.banks_per_die) * R + r;
-    return (Math.floor(e / pw) * p.dies + Math.floor(bank / p.banks_per_die)) * pw + (e % pw);
+    let f = 0;
+    let c = 0;
+    while (r >= f + chunks[c]!) f += chunks[c++]!;
+    const O = p.banks * f;
+    const e = (bank % p.banks_per_die) * chunks[c]! + r - f;
+    return O + (Math.floor(e / pw) * p.dies + Math.floor(bank / p.banks_per_die)) * pw + (e % pw);
   };
   test.each([
-    // [spec, MLP, GEMV, rows by hand: ceil(N / banks) rounded up to per_word / gcd(per_word, banks_per_die)]
-    ["tiny with an MLP of 180", 180, "gate_up", 46], // gate 180 rows, up from 184 (a CMEM word): 364 / 8 = 45.5 → 46 (4-element words, 4 banks a die: any R)
-    ["bench/aim-layer.json", null, "gate_up", 172], // 22016 / 128 = 172 (64-element words, 16 banks a die: R a multiple of 4)
-    ["bench/aim-layer.json", null, "q", 32], // 4096 / 128 (unpacked: 64, a whole word)
-    ["bench/aim-layer.json", null, "down", 32],
-  ] as const)("weight rows with element packing (%s, %s): R as by hand, natural row s at packed stream position s", (file, mlp, name, R) => {
+    // [spec, MLP, GEMV, rows by hand: ceil(N / banks) rounded up to per_word / gcd(per_word, banks_per_die), and its chunks]
+    ["tiny with an MLP of 180", 180, "gate_up", 46, [46]], // gate 180 rows, up from 184 (a CMEM word): 364 / 8 = 45.5 → 46 (4-element words, 4 banks a die: any R); 180 is no whole number of 8-element units: one chunk
+    // 22016 / 128 = 172 (64-element words, 16 banks a die: R a multiple of 4). The MLP's chunks: whole
+    // 512-element units (a 2048-bit BRAM word of 4-bit codes; a 512-bit CMEM word holds 128), 21 of
+    // them and 256 left: 6, 5, 5, 5 units and the rest = 3072, 2560, 2560, 2816 elements = 48, 40, 40, 44 rows a bank.
+    ["bench/aim-layer.json", null, "gate_up", 172, [48, 40, 40, 44]],
+    ["bench/aim-layer.json", null, "q", 32, [32]], // 4096 / 128 (unpacked: 64, a whole word)
+    ["bench/aim-layer.json", null, "down", 32, [32]],
+  ] as const)("weight rows with element packing (%s, %s): R as by hand, natural row s at packed stream position s", (file, mlp, name, R, chunks) => {
     const s = JSON.parse(readFileSync(file === "bench/aim-layer.json" ? file : "specs/tiny.json", "utf8")) as Spec;
     if (mlp !== null && typeof s.model === "object") s.model.intermediate_size = mlp;
     const loaded = parseSpec(s, file);
@@ -229,12 +263,13 @@ describe("layout", () => {
     const plan = planLayout(loaded, p).layers[0]![name];
     expect(plan.pack).toBe(true);
     expect(plan.rowsPerBank).toBe(R);
+    expect(plan.chunks.map((c) => c.rows)).toEqual(chunks);
     const seen = new Set<number>();
     let wrong = 0;
     plan.rowMap.forEach((rows, bank) =>
       rows.forEach((s, r) => {
         if (s < 0) return;
-        if (s !== packedRow(p, R, bank, r) || seen.has(s)) wrong++;
+        if (s !== packedRow(p, chunks, bank, r) || seen.has(s)) wrong++;
         seen.add(s);
       }),
     );
@@ -268,10 +303,14 @@ describe("layout", () => {
     const w = randomLlamaWeights(TINY, 1);
     expect(gemvShift(w, lay.layers[0]!.k)).toBe(w.shifts.k);
     expect(() => gemvShift({ ...w, shifts: { ...w.shifts, up: w.shifts.gate + 1 } }, lay.layers[0]!.gate_up)).toThrow(/gate_up GEMV's matrices have different shifts/);
-    // Row 40 of gate and up is gate's row 40, row 176 + 3 up's row 3.
+    // The decode layout's MLP chunks (48, 48, 40, 40 elements, gate then up each): row 40 is gate's
+    // row 40, row 179 (144 + 35: the second chunk's up, from element 48) up's row 83.
     expect(gemvRow(w, lay.layers[1]!.gate_up, 40)).toBe(w.layers[1]!.wGate[40]);
-    expect(gemvRow(w, lay.layers[1]!.gate_up, 179)).toBe(w.layers[1]!.wUp[3]);
+    expect(gemvRow(w, lay.layers[1]!.gate_up, 179)).toBe(w.layers[1]!.wUp[83]);
     expect(gemvRow(w, lay.layers[1]!.gate_up, 352)).toBeNull();
+    // The prefill layout's one gate and up: row 176 + 3 is up's row 3.
+    const one = planLayout(TINY, p, { batch: 2 }).layers[1]!.gate_up;
+    expect(gemvRow(w, one, 179)).toBe(w.layers[1]!.wUp[3]);
   });
 
   test("K rows: for every context length the score gather of a head returns positions 0 … n - 1 first", () => {
@@ -315,11 +354,12 @@ describe("programs and their tags", () => {
     expect(instructionsOf(step)).toEqual(step.instrs.map((t) => t.instr));
     const ones = step.instrs.map(() => 1);
     const byOp = (part: string, op: string) => step.instrs.filter((t) => t.tag.part === part && t.instr.op === op).length;
-    // 6 weight GEMVs a layer (q, k, v, o, gate and up, down) + the LM head; score + PV GEMVs per
+    // 6 weight GEMVs a layer (q, k, v, o, gate and up, down), gate and up as 4 gemvs (the MLP's
+    // chunks: 176 intermediate elements as 48, 48, 40, 40), + the LM head; score + PV GEMVs per
     // group member per layer (2 layers, group 2).
-    expect(byOp("intra_bank_weights", "gemv")).toBe(6 * 2 + 1);
+    expect(byOp("intra_bank_weights", "gemv")).toBe((5 + 4) * 2 + 1);
     expect(byOp("intra_bank_kv", "gemv")).toBe(2 * 2 * 2);
-    expect(step.instrs.filter((t) => t.instr.op === "gemv").length).toBe(13 + 8);
+    expect(step.instrs.filter((t) => t.instr.op === "gemv").length).toBe(19 + 8);
     // The V append: one st_vt a layer over banks 0 .. 1 of both dies (2 KV heads × 2 banks = 4 slots).
     expect(step.instrs.filter((t) => t.instr.op === "st_vt").map((t) => (t.instr.op === "st_vt" ? Number(t.instr.spread) : -1))).toEqual([2, 2]);
     const parts = tally(step, ones);

@@ -55,7 +55,7 @@ import type { LoadedSpec } from "../spec/load.js";
 import { planAttention, type AttentionPlan } from "./attention-layout.js";
 import { planHeadBcast, type HeadBcast } from "./head-bcast.js";
 import { allocator, bramWords, lcm, roundUp, vecWords, type Allocator } from "./sizes.js";
-import { packerRows, partWord, placeWeightRows, stackParts, type GemvName, type GemvPlan, type LayerGemvs, type MatrixName } from "./weight-rows.js";
+import { mlpChunking, mlpPairs, packerRows, placeWeightRows, stackParts, type GemvName, type GemvPlan, type LayerGemvs, type MatrixName, type MlpPair } from "./weight-rows.js";
 
 export type { AttentionPlan } from "./attention-layout.js";
 export type { GemvName, GemvPart, GemvPlan, LayerGemvs, MatrixName } from "./weight-rows.js";
@@ -91,8 +91,8 @@ export interface CmemMap {
   o: number;
   resid: number;
   mlpNorm: number;
+  /** The gate_up GEMV's output (gate and up vectors: Layout.mlp). */
   gate: number;
-  up: number;
   silu: number;
   act: number;
   down: number;
@@ -128,6 +128,12 @@ export interface BramMap {
   q: number;
   /** Probabilities of one KV head, or of every one (Layout.heads.p; the PV GEMV). */
   p: number;
+  /**
+   * The down GEMV's input (SiLU × up) when the MLP runs in chunks and the BRAM has room: each
+   * chunk's part is broadcast there while the banks compute the next chunk (reading x). Else null:
+   * SiLU × up goes to x after the last chunk.
+   */
+  down: number | null;
   used: number;
 }
 
@@ -163,6 +169,12 @@ export interface Layout {
   bram: BramMap;
   /** Whether q and the probabilities go to the banks in one broadcast each (head-bcast.ts). */
   heads: HeadBcast;
+  /**
+   * The MLP's gate and up vectors in the gate_up GEMV's output, pair by pair: one pair, or (decode
+   * layouts whose rows split exactly: weight-rows.ts mlpChunking) one a chunk, SiLU × up of each
+   * computed while the banks run the next chunk.
+   */
+  mlp: MlpPair[];
 }
 
 /** The chip's layout for the spec's model (every check that would make a program wrong throws a UserError). */
@@ -204,18 +216,42 @@ export function planLayout(loaded: LoadedSpec, p: ChipParams, opts: LayoutOption
   const identity = (k: number): number[] => Array.from({ length: k }, (_, i) => i);
   const H = dims.hidden;
   const F = dims.intermediate;
-  const gemv = (name: GemvName, layer: number | null, parts: readonly (readonly [MatrixName, number])[], cols: number, colMap: number[], order?: readonly number[]): GemvPlan => {
-    const stacked = stackParts(p, parts).map((x, i) => (i === 0 && order ? { ...x, order } : x));
-    const plan = placeWeightRows(p, maxRows, name, layer, stacked, cols, colMap, fail, batch);
+  const gemv = (
+    name: GemvName,
+    layer: number | null,
+    parts: readonly (readonly [MatrixName, number])[],
+    cols: number,
+    colMap: number[],
+    orders: readonly (readonly number[] | undefined)[] = [],
+    chunkRows?: readonly number[],
+  ): GemvPlan => {
+    const stacked = stackParts(p, parts).map((x, i) => (orders[i] ? { ...x, order: orders[i] } : x));
+    const plan = placeWeightRows(p, maxRows, name, layer, stacked, cols, colMap, fail, batch, chunkRows);
     return { ...plan, wBase: bmem.take(roundUp(plan.rowsPerBank * plan.wpr, unit), unit) };
   };
+  // The MLP in chunks (decode layouts only: a prefill GEMM's packer room is the tile's).
+  const range = (from: number, n: number): number[] => Array.from({ length: n }, (_, i) => from + i);
+  const mlpSizes = batch === 1 ? mlpChunking(p, F, maxRows) : null;
+  const mlpStarts = mlpSizes ? mlpSizes.map((_, j) => mlpSizes.slice(0, j).reduce((s, x) => s + x, 0)) : [];
+  const gateUp = (l: number): GemvPlan =>
+    mlpSizes
+      ? gemv(
+          "gate_up",
+          l,
+          mlpSizes.flatMap((s) => [["gate", s] as const, ["up", s] as const]),
+          H,
+          identity(H),
+          mlpSizes.flatMap((s, j) => [range(mlpStarts[j]!, s), range(mlpStarts[j]!, s)]),
+          mlpSizes.map((s) => (2 * s) / p.banks),
+        )
+      : gemv("gate_up", l, [["gate", F], ["up", F]], H, identity(H));
   const layers = Array.from({ length: dims.layers }, (_, l): LayerGemvs => ({
     q: gemv("q", l, [["q", H]], H, identity(H)),
     k: gemv("k", l, [["k", dims.kvDim]], H, identity(H)),
     // In the V append's order when it runs as one st_vt (attention-layout.ts vOrder).
-    v: gemv("v", l, [["v", dims.kvDim]], H, identity(H), at.vOrder ?? undefined),
+    v: gemv("v", l, [["v", dims.kvDim]], H, identity(H), [at.vOrder ?? undefined]),
     o: gemv("o", l, [["o", H]], attnCols, woColMap),
-    gate_up: gemv("gate_up", l, [["gate", F], ["up", F]], H, identity(H)),
+    gate_up: gateUp(l),
     down: gemv("down", l, [["down", H]], F, identity(F)),
   }));
   const lmHead = gemv("lm_head", null, [["lm_head", dims.vocab]], H, identity(H));
@@ -240,24 +276,34 @@ export function planLayout(loaded: LoadedSpec, p: ChipParams, opts: LayoutOption
   // the BRAM holds them; a prefill layout (batch > 1) keeps the BRAM for its tile: one head's.
   const probWords = vecWords(p, vCols);
   const xWords = bramWords(p, Math.max(...allGemvs.map((g) => g.cols)));
-  const bramFor = (heads: HeadBcast): BramMap => {
+  const bramFor = (heads: HeadBcast, down: boolean): BramMap => {
     const bramAlloc = allocator();
     const map = {
       x: bramAlloc.take(xWords),
       xWords,
       q: bramAlloc.take(bramWords(p, heads.q ? H : d)),
       p: bramAlloc.take(bramWords(p, heads.p ? dims.kvHeads * probWords * p.host_elems : vCols)),
+      down: down ? bramAlloc.take(bramWords(p, F)) : null,
       used: 0,
     };
     map.used = bramAlloc.used();
     return map;
   };
+  // In order of preference, the first that fits: every head's q and p at once, then the MLP's own input region.
   const single: HeadBcast = { q: null, p: null };
-  let heads = batch === 1 ? planHeadBcast(p, nd, dims, probWords) : single;
-  let bram = bramFor(heads);
-  if (bram.used > p.bank.bram_depth) {
-    heads = single;
-    bram = bramFor(heads);
+  const headPlan = batch === 1 ? planHeadBcast(p, nd, dims, probWords) : single;
+  const chunked = mlpSizes !== null;
+  const options: [HeadBcast, boolean][] = [
+    [headPlan, chunked],
+    [headPlan, false],
+    [single, chunked],
+    [single, false],
+  ];
+  let [heads, bram] = [headPlan, bramFor(headPlan, chunked)];
+  for (const [h, down] of options) {
+    heads = h;
+    bram = bramFor(h, down);
+    if (bram.used <= p.bank.bram_depth) break;
   }
   if (bram.used > p.bank.bram_depth) fail(`chip.bank.bram_bytes: the decode layout needs ${bram.used} BRAM words a bank, the bank holds ${p.bank.bram_depth}`);
 
@@ -312,9 +358,8 @@ export function planLayout(loaded: LoadedSpec, p: ChipParams, opts: LayoutOption
     o: c.take(L.o.outWords),
     resid: c.take(hw),
     mlpNorm: c.take(hw),
-    // gate and up: one GEMV's output, up from its part's word (set below).
+    // gate and up: one GEMV's output (Layout.mlp: where each pair's vectors are).
     gate: c.take(L.gate_up.outWords),
-    up: 0,
     silu: c.take(vecWords(p, F)),
     act: c.take(vecWords(p, F)),
     down: c.take(L.down.outWords),
@@ -324,7 +369,6 @@ export function planLayout(loaded: LoadedSpec, p: ChipParams, opts: LayoutOption
     gains: cmemGains,
     used: 0,
   };
-  cmem.up = cmem.gate + partWord(p, L.gate_up, "up");
   cmem.used = c.used();
   if (cmem.used > p.cmem_depth) fail(`chip.controller.cmem_bytes: the decode needs ${cmem.used} CMEM words, CMEM holds ${p.cmem_depth}`);
 
@@ -344,5 +388,6 @@ export function planLayout(loaded: LoadedSpec, p: ChipParams, opts: LayoutOption
     cram,
     bram,
     heads,
+    mlp: mlpPairs(p, L.gate_up),
   };
 }

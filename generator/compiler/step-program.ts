@@ -29,6 +29,7 @@ import { bankGemvCycles } from "../model/cycles.js";
 import { packedBank } from "../model/cycles-bus.js";
 import { instructionCycles } from "../model/cycles-chip.js";
 import type { GemvPlan, Layout } from "./layout.js";
+import type { MlpPair } from "./weight-rows.js";
 import { vecWords } from "./sizes.js";
 import { programBuilder, type InstrTag, type Part, type Program, type ProgramBuilder, type Stream } from "./program.js";
 import { packToWords } from "./words.js";
@@ -99,6 +100,10 @@ export interface ChainedGemv {
   dst: number;
   /** Emitted while the banks compute this GEMV's last chunk (after the previous GEMV's gathers). */
   during?: () => void;
+  /** Emitted right after chunk k's gather (while the banks compute the next chunk, if any). */
+  afterGather?: (k: number) => void;
+  /** BRAM word of the input vector (default: the weight GEMVs' input, layout.bram.x). */
+  aBase?: number;
 }
 
 /**
@@ -114,6 +119,7 @@ export function weightGemvChain(layout: Layout, w: LlamaWeights, e: Emit, jobs: 
     job.plan.chunks.map((ch, i) => ({
       job,
       ch,
+      k: i,
       last: i === job.plan.chunks.length - 1,
       what: job.plan.chunks.length > 1 ? `${job.plan.name} rows ${ch.first}…${ch.first + ch.rows - 1}` : job.plan.name,
     })),
@@ -121,8 +127,10 @@ export function weightGemvChain(layout: Layout, w: LlamaWeights, e: Emit, jobs: 
   const packerWords = (u: (typeof units)[number], k: number): number => packedBank(p.bus.per_word, u.ch.rows, k, u.job.plan.pack).words;
   const fitsBoth = (a: (typeof units)[number], b: (typeof units)[number]): boolean =>
     Array.from({ length: p.banks_per_die }, (_, k) => k).every((k) => packerWords(a, k) + packerWords(b, k) <= p.bus.fifo_depth);
-  const gather = (u: (typeof units)[number], prev: boolean): void =>
+  const gather = (u: (typeof units)[number], prev: boolean): void => {
     e("controller_bank", "weights", `gather ${u.what}`, { op: "gather", mask: all, addr: u.job.dst + u.ch.outWord, ...(prev ? { prev: 1 } : {}) });
+    u.job.afterGather?.(u.k);
+  };
   units.forEach((u, i) => {
     const before = units[i - 1];
     const overlap = before !== undefined && fitsBoth(before, u);
@@ -138,13 +146,34 @@ export function weightGemvChain(layout: Layout, w: LlamaWeights, e: Emit, jobs: 
       kv: 0,
       mask: all,
       pack: plan.pack ? 1 : 0,
-      a_base: layout.bram.x,
+      a_base: u.job.aBase ?? layout.bram.x,
     });
     if (before && overlap) gather(before, true);
     if (u.last) u.job.during?.();
   });
   const end = units[units.length - 1];
   if (end) gather(end, false);
+}
+
+/** Every query head's q (after RoPE) in one broadcast (Layout.heads.q: each bank takes its own head's). */
+function bcastQ(layout: Layout, e: Emit): void {
+  const { p, cmem, bram, dims } = layout;
+  e("controller_bank", "kv", "bcast q (every head)", { op: "bcast", addr: cmem.qRope, n: vecWords(p, dims.heads * dims.headDim), bram: bram.q, bank: 0 });
+}
+
+/**
+ * SiLU(gate) × up of one MLP pair into its elements of CMEM act (up copied to CRAM first: mul's
+ * second operand), and, with a BRAM region for the down GEMV's input, broadcast there.
+ */
+function siluTimesUp(layout: Layout, w: LlamaWeights, e: Emit, pair: MlpPair, downIn: number | null): void {
+  const { p, cmem, cram } = layout;
+  const he = p.host_elems;
+  const at = pair.first / he;
+  const what = pair.elems === layout.dims.intermediate ? "" : ` ${pair.first}…${pair.first + pair.elems - 1}`;
+  e("intra_controller", "weights", `silu gate${what}`, vop("silu", pair.elems, cmem.gate + pair.gateWord, cmem.silu + at));
+  e("intra_controller", "weights", `cp_cram up${what}`, { op: "cp_cram", src: cmem.gate + pair.upWord, dst: cram.temp + at, n: vecWords(p, pair.elems) });
+  e("intra_controller", "weights", `mul silu × up${what}`, vop("mul", pair.elems, cmem.silu + at, cmem.act + at, { b: cram.temp + at, shift: w.shifts.mlpMul }));
+  if (downIn !== null) bcastInput(layout, e, cmem.act + at, pair.elems, `SiLU × up${what}`, downIn + (pair.first * p.act_bits) / (p.bus.bcast_bits * p.bus.bram_r));
 }
 
 /** The controller cycles of the gather of a plan's last chunk (the compiler's budget for a window). */
@@ -303,7 +332,7 @@ function checkScoreOrder(layout: Layout, banks: readonly number[], rows: number,
  * `duringScores` emits work that runs while the banks compute the first score GEMV (between it and
  * its gathers): decode's V appends, which the PV GEMV needs and the score GEMV does not read.
  */
-export function attention(layout: Layout, w: LlamaWeights, e: Emit, base: { k: number; v: number }, pos: number, duringScores: () => void = () => {}): void {
+export function attention(layout: Layout, w: LlamaWeights, e: Emit, base: { k: number; v: number }, pos: number, duringScores: () => void = () => {}, qSent = false): void {
   const { p, attention: at, cmem, bram, dims } = layout;
   const d = dims.headDim;
   const n = pos + 1;
@@ -314,7 +343,7 @@ export function attention(layout: Layout, w: LlamaWeights, e: Emit, base: { k: n
   const { q: hq, p: hp } = layout.heads;
   at.heads.forEach((banks) => checkScoreOrder(layout, banks, rows, n));
   // Every query head's q at once: KV head g's banks take query head g × group + i (head-bcast.ts).
-  if (hq) e("controller_bank", "kv", "bcast q (every head)", { op: "bcast", addr: cmem.qRope, n: vecWords(p, dims.heads * d), bram: bram.q, bank: 0 });
+  if (hq && !qSent) bcastQ(layout, e);
   if (hp && at.heads.some((_, g) => cmem.probs[g] !== cmem.probs[0]! + g * cmem.probWords)) throw new Error("compiler: the probability regions are not back to back");
   for (let i = 0; i < dims.group; i++) {
     const headOf = (g: number): number => g * dims.group + i;
@@ -472,17 +501,21 @@ export function stepProgram(layout: Layout, w: LlamaWeights, pos: number, token:
     const base = layout.attention.layers[l]!;
     rmsnorm(layout, e, input, cmem.xn, (m) => m.attn[l]!, "attention");
     bcastInput(layout, e, cmem.xn, H, "attention norm");
-    // K, then V, then Q, back to back: K is gathered while the banks compute V, V while they
-    // compute Q; k's RoPE and the KV appends run under V and Q too (as many as fit; V's after it
-    // is gathered), the rest under the first scores (scheduleAppends).
-    const rope = vop("rope", dims.kvDim, cmem.k, cmem.kRope, { pos });
-    const ropeCycles = instructionCycles(layout.p, layout.derived, rope).cycles;
+    // K, then Q, then V, back to back: K is gathered while the banks compute Q, Q while they
+    // compute V. Under Q run k's RoPE and K appends; under V q's RoPE, q's broadcast (when every
+    // head's q goes at once) and the other K appends; V's appends (after v is gathered) under the
+    // first score GEMV (scheduleAppends).
+    const ropeK = vop("rope", dims.kvDim, cmem.k, cmem.kRope, { pos });
+    const ropeQ = vop("rope", H, cmem.q, cmem.qRope, { pos });
+    const cost = (i: Instruction): number => instructionCycles(layout.p, layout.derived, i).cycles;
+    const qEarly = layout.heads.q !== null;
+    const qBcast = qEarly ? cost({ op: "bcast", addr: cmem.qRope, n: vecWords(p, H), bram: layout.bram.q, bank: 0 }) : 0;
     const appends = scheduleAppends(
       layout,
       e,
       [
-        { plan: g.v, before: ropeCycles + lastGatherCycles(layout, g.k), kOnly: true },
-        { plan: g.q, before: lastGatherCycles(layout, g.v) },
+        { plan: g.q, before: cost(ropeK) + lastGatherCycles(layout, g.k), kOnly: true },
+        { plan: g.v, before: lastGatherCycles(layout, g.q) + cost(ropeQ) + qBcast, kOnly: true },
       ],
       base,
       pos,
@@ -490,17 +523,24 @@ export function stepProgram(layout: Layout, w: LlamaWeights, pos: number, token:
     weightGemvChain(layout, w, e, [
       { plan: g.k, dst: cmem.k },
       {
-        plan: g.v,
-        dst: cmem.v,
+        plan: g.q,
+        dst: cmem.q,
         during: () => {
-          e("intra_controller", "kv", "rope k", rope);
+          e("intra_controller", "kv", "rope k", ropeK);
           appends.under[0]!();
         },
       },
-      { plan: g.q, dst: cmem.q, during: appends.under[1] },
+      {
+        plan: g.v,
+        dst: cmem.v,
+        during: () => {
+          e("intra_controller", "kv", "rope q", ropeQ);
+          if (qEarly) bcastQ(layout, e);
+          appends.under[1]!();
+        },
+      },
     ]);
-    e("intra_controller", "kv", "rope q", vop("rope", H, cmem.q, cmem.qRope, { pos }));
-    attention(layout, w, e, base, pos, appends.underScores);
+    attention(layout, w, e, base, pos, appends.underScores, qEarly);
     bcastInput(layout, e, cmem.attn, layout.attention.attnCols, "attention output");
     // The adds' residual operands go to CRAM while the banks compute O and gate/up.
     const x = input;
@@ -508,12 +548,21 @@ export function stepProgram(layout: Layout, w: LlamaWeights, pos: number, token:
     residualAdd(layout, e, cmem.o, input, cmem.resid, "attention", true);
     rmsnorm(layout, e, cmem.resid, cmem.mlpNorm, (m) => m.mlp[l]!, "MLP");
     bcastInput(layout, e, cmem.mlpNorm, H, "MLP norm");
-    weightGemv(layout, w, e, g.gate_up, cmem.gate, () => stageResidual(layout, e, cmem.resid, "MLP"));
-    e("intra_controller", "weights", "silu gate", vop("silu", F, cmem.gate, cmem.silu));
-    e("intra_controller", "weights", "cp_cram up", { op: "cp_cram", src: cmem.up, dst: layout.cram.temp, n: vecWords(p, F) });
-    e("intra_controller", "weights", "mul silu × up", vop("mul", F, cmem.silu, cmem.act, { b: layout.cram.temp, shift: w.shifts.mlpMul }));
-    bcastInput(layout, e, cmem.act, F, "SiLU × up");
-    weightGemv(layout, w, e, g.down, cmem.down);
+    // gate and up in chunks (Layout.mlp): each chunk's SiLU × up computed, and broadcast into the
+    // down GEMV's input, while the banks compute the next chunk.
+    const downIn = layout.bram.down;
+    weightGemvChain(layout, w, e, [
+      {
+        plan: g.gate_up,
+        dst: cmem.gate,
+        during: () => stageResidual(layout, e, cmem.resid, "MLP"),
+        afterGather: (k) => {
+          for (const pair of layout.mlp.filter((x) => x.chunk === k)) siluTimesUp(layout, w, e, pair, downIn);
+        },
+      },
+    ]);
+    if (downIn === null) bcastInput(layout, e, cmem.act, F, "SiLU × up");
+    weightGemvChain(layout, w, e, [{ plan: g.down, dst: cmem.down, aBase: downIn ?? layout.bram.x }]);
     residualAdd(layout, e, cmem.down, cmem.resid, cmem.out[l]!, "MLP", true);
     if (opts.readLayers) {
       e("host", "weights", "rd_cmem layer output", { op: "rd_cmem", addr: cmem.out[l]!, n: hw });

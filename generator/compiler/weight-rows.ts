@@ -140,6 +140,7 @@ export function placeWeightRows(
   colMap: number[],
   fail: (msg: string) => never,
   batch = 1,
+  chunkRows?: readonly number[],
 ): GemvPlan {
   const pw = p.bus.per_word;
   const banks = allBanks(p);
@@ -147,14 +148,17 @@ export function placeWeightRows(
   const rows = last.first + last.rows;
   // Packed: a die's results fill whole words (no pad inside the interleaved stream).
   const packedR = roundUp(ceilDiv(rows, p.banks), pw / gcd(pw, p.banks_per_die));
-  const pack = chunkSizes(packedR, maxRows).every((n) => packFits(p, n, batch));
+  const sizes = chunkRows ?? chunkSizes(packedR, maxRows);
+  const pack = sizes.every((n) => n <= maxRows && packFits(p, n, batch));
+  if (chunkRows && (!pack || chunkRows.reduce((s, n) => s + n, 0) !== packedR)) throw new Error(`compiler: chunks of ${chunkRows.join(", ")} rows do not make the ${name} GEMV's ${packedR} packed rows a bank`);
   const R = pack ? packedR : pw * ceilDiv(rows, p.banks * pw);
   const chunks: GemvChunk[] = [];
   const rowMap = banks.map(() => Array.from({ length: R }, () => -1));
   let first = 0;
   let offset = 0;
+  const next = [...(chunkRows ?? [])];
   while (first < R) {
-    const n = Math.min(maxRows, R - first);
+    const n = next.shift() ?? Math.min(maxRows, R - first);
     if ((offset * p.act_bits) % p.host_bits !== 0) {
       fail(
         `chip.controller.mem_bits: the ${name} GEMV runs ${R} rows per bank as GEMVs of at most ${maxRows} rows (a result packer's), and a chunk's first result (${offset}) is not at a whole ${p.host_bits}-bit CMEM word, so the chunks would not be contiguous in CMEM`,
@@ -184,4 +188,58 @@ export function placeWeightRows(
     wpr: ceilDiv(cols, p.bank.weights_per_word),
     outWords: vecWords(p, p.banks * R),
   };
+}
+
+/**
+ * The decode's MLP in chunks (gate and up rows of the same intermediate indices together), so that
+ * each chunk's SiLU × up runs while the banks compute the next: the intermediate elements of each
+ * chunk (a range, in order), or null when the rows do not split exactly. Chunk j runs n_j =
+ * 2 |I_j| / banks rows a bank, a multiple of per_word / gcd(per_word, banks_per_die) (its packed
+ * results fill whole words: its gather returns gate then up, no pad) and at most maxRows; every
+ * chunk but the last holds whole CMEM words and whole BRAM words of SiLU × up (each is broadcast
+ * into the down GEMV's input on its own); 2F must be whole rows of every bank.
+ */
+export function mlpChunking(p: ChipParams, F: number, maxRows: number, parts = 4): number[] | null {
+  const B = p.banks;
+  const pw = p.bus.per_word;
+  const u = pw / gcd(pw, p.banks_per_die);
+  const he = p.host_elems;
+  const bramElems = (p.bus.bcast_bits * p.bus.bram_r) / p.act_bits;
+  if (!Number.isInteger(bramElems) || (2 * F) % (B * u) !== 0) return null;
+  const q = (B * u) % 2 === 0 ? (B * u) / 2 : B * u;
+  const g = lcm(lcm(he, bramElems), q);
+  const units = Math.floor(F / g);
+  const rest = F - units * g;
+  if (units < 2 || rest % he !== 0) return null;
+  const m = Math.min(parts, units);
+  const sizes = Array.from({ length: m }, (_, j) => (Math.floor(units / m) + (j < units % m ? 1 : 0)) * g);
+  sizes[m - 1]! += rest;
+  return sizes.every((s) => (2 * s) / B <= maxRows) ? sizes : null;
+}
+
+/** One chunk's share of the MLP: its gate and up vectors in the gate_up GEMV's output, their intermediate indices. */
+export interface MlpPair {
+  /** CMEM words from the GEMV's output base to its gate vector, and to its up vector. */
+  gateWord: number;
+  upWord: number;
+  /** Intermediate index of its first element; its elements. */
+  first: number;
+  elems: number;
+  /** The GEMV chunk whose gather completes it. */
+  chunk: number;
+}
+
+/** The MLP pairs of a gate_up plan: its parts taken two by two (gate, up), each the chunk of the same index, or (one pair) the last chunk. */
+export function mlpPairs(p: ChipParams, plan: GemvPlan): MlpPair[] {
+  const pairs: MlpPair[] = [];
+  for (let i = 0; i + 1 < plan.parts.length; i += 2) {
+    const gate = plan.parts[i]!;
+    const up = plan.parts[i + 1]!;
+    if (gate.matrix !== "gate" || up.matrix !== "up" || gate.rows !== up.rows) throw new Error(`compiler: the ${plan.name} GEMV's parts are not gate and up pairs`);
+    const first = gate.order ? gate.order[0]! : 0;
+    pairs.push({ gateWord: (gate.first * p.act_bits) / p.host_bits, upWord: (up.first * p.act_bits) / p.host_bits, first, elems: gate.rows, chunk: 0 });
+  }
+  const chunked = pairs.length > 1;
+  if (chunked && pairs.length !== plan.chunks.length) throw new Error(`compiler: ${pairs.length} MLP pairs in ${plan.chunks.length} chunks`);
+  return pairs.map((x, j) => ({ ...x, chunk: chunked ? j : plan.chunks.length - 1 }));
 }

@@ -60,7 +60,19 @@ export function ctrlBeats(len: number, lanes: number): number {
   return Math.ceil(len / lanes);
 }
 
-/** Softmax: quotient bits of the reciprocal 2^Z / sum, = divider cycles. Output Q0.(A-1) plus 5 guard bits. */
+/**
+ * Quotient bits the controller's serial divider ({name}_ctrl_div) computes a cycle: that many
+ * restoring steps chained in one cycle. 4 takes softmax's reciprocal in 2 cycles and RMSNorm's
+ * mean in a quarter of its bits' cycles, at the price of a 4-deep subtract-compare path.
+ */
+export const DIV_STEP = 4;
+
+/** Cycles of the serial divider for `qw` quotient bits: ceil(qw / DIV_STEP). */
+export function divCycles(qw: number): number {
+  return Math.ceil(qw / DIV_STEP);
+}
+
+/** Softmax: quotient bits of the reciprocal 2^Z / sum (the divider computes them DIV_STEP a cycle). Output Q0.(A-1) plus 5 guard bits. */
 export function softmaxQuotientBits(activationBits: number): number {
   return activationBits + 4;
 }
@@ -84,7 +96,7 @@ export function rmsSumSquaresBits(activationBits: number, maxLen: number): numbe
   return bitLength(BigInt(maxLen) << BigInt(2 * activationBits - 2));
 }
 
-/** RMSNorm: quotient bits of mean = (Σx² · 2^MP) / len, = divider cycles. */
+/** RMSNorm: quotient bits of mean = (Σx² · 2^MP) / len (the divider computes them DIV_STEP a cycle). */
 export function rmsQuotientBits(activationBits: number, maxLen: number): number {
   return rmsSumSquaresBits(activationBits, maxLen) + rmsMeanFracBits(activationBits, maxLen);
 }
@@ -103,24 +115,29 @@ export const CTRL_PIPELINE = {
  *   load      B      beats in; the running max is final at the last beat's edge
  *   sum       B + 3  reads issued one per cycle; read, exponent split, exp; the last beat's
  *                    accumulate edge also starts the divider
- *   divider   QW + 1 QW quotient bits; the quotient is taken on the cycle `done` is high
- *   normalise B + 5  reads; read, exponent split, exp, × reciprocal, round → output register
- *   = 3·B + QW + 9
+ *   divider   D + 1  D = ceil(QW / DIV_STEP) cycles for QW quotient bits; the quotient is taken on
+ *                    the cycle `done` is high
+ *   normalise B + 5  reads; read, exponent split, exp, × reciprocal, round → output register. Its
+ *                    reads are issued while the divider runs, from max(0, D - 2) cycles after the
+ *                    sum (the first beat reaches the multiply, 4 edges after its read, as the
+ *                    reciprocal arrives): the divider adds max(0, D - 2) cycles, not D + 1
+ *   = 3·B + max(0, D - 2) + 8
  */
 export function softmaxCycles(s: CtrlShape, len: number): number {
-  return 3 * ctrlBeats(len, s.lanes) + softmaxQuotientBits(s.activationBits) + 9;
+  return 3 * ctrlBeats(len, s.lanes) + Math.max(0, divCycles(softmaxQuotientBits(s.activationBits)) - 2) + 8;
 }
 
 /**
  * RMSNorm, two passes: load (Σx²), scale.
  *   load      B      beats in; the last beat's edge also starts the divider on the final Σx²
- *   divider   DW + 1 DW quotient bits of the mean; the quotient is taken on the cycle `done` is high
+ *   divider   D + 1  D = ceil(DW / DIV_STEP) cycles for DW quotient bits of the mean; the quotient
+ *                    is taken on the cycle `done` is high
  *   rsqrt     1      normalise m' = mean + 1 to an even exponent, table lookup
  *   scale     B + 4  reads (with gamma); read, x·g, ×rsqrt, round → output register
- *   = 2·B + DW + 6
+ *   = 2·B + D + 6
  */
 export function rmsnormCycles(s: CtrlShape, len: number): number {
-  return 2 * ctrlBeats(len, s.lanes) + rmsQuotientBits(s.activationBits, s.rmsMaxLen) + 6;
+  return 2 * ctrlBeats(len, s.lanes) + divCycles(rmsQuotientBits(s.activationBits, s.rmsMaxLen)) + 6;
 }
 
 /** A vector ALU op (the spec's chip.controller.vector_ops). */
