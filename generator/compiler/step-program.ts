@@ -2,15 +2,17 @@
 // and with the same shifts, as sim/golden/llama.ts decodeStep, on the layout of layout.ts.
 //
 //   host     wr_cmem x = embed[token] (the embedding lookup is the host's)
-//   layer l  rmsnorm(x, attn gain) → bcast → gemv+gather k → gemv v ‖ rope k (pos), st_bmem k rows
-//            (position pos) → gather v → gemv q ‖ the other st_bmem, st_vt v columns (position pos)
-//            → gather q → rope q → attention (its first score gemv ‖ the st_vt that did not fit)
+//   layer l  rmsnorm(x, attn gain) → bcast → gemv k → gemv q ‖ gather k (prev), rope k (pos),
+//            st_bmem k rows (position pos) → gemv v ‖ gather q (prev), rope q, bcast q, the other
+//            st_bmem → gather v → attention (its first score gemv ‖ st_vt v columns, position pos)
 //            → bcast → gemv o ‖ x into CRAM → gather o → add(o, x) → rmsnorm(·, mlp gain)
-//            → bcast → gemv gate and up (one GEMV) ‖ the residual into CRAM → gather → silu(gate)
-//            → mul(silu, up, shift F)
-//            → bcast → gemv+gather down → add(down, resid) = layer output
+//            → bcast → gemv gate and up, chunk by chunk: chunk j + 1 ‖ gather chunk j (prev),
+//            silu(gate_j), mul(silu_j, up_j, shift F), bcast into the down GEMV's input (the
+//            residual into CRAM under the last) → gather and tail of the last chunk
+//            → gemv+gather down → add(down, resid) = layer output
 //   (a ‖ b: b runs on the controller and the bus while the banks compute a: the chip's gemv starts
-//   the banks and the sequencer goes on; the KV appends use the banks' second write ports.)
+//   the banks and the sequencer goes on; the KV appends and broadcasts use the banks' second write
+//   ports; a gather with prev drains the GEMV before the running one.)
 //   final    rmsnorm(·, final gain) → bcast → gemv+gather LM head → rd_cmem logits (the host takes argmax)
 // Attention, for each member i of a query group (query head h = g × group + i of every KV head g
 // at once): bcast q_h to each of head g's banks → one score gemv on every attention bank → gather

@@ -9,8 +9,10 @@
 // Two matrices with the same input and shift may run as one GEMV (gate and up): their rows
 // stacked, the second from a whole CMEM word (zero rows between), so that each part's output is a
 // vector of its own in CMEM: one gemv and one gather instead of two, and (without element packing)
-// rows padded to whole bus words once, not twice. K and V run as two GEMVs: the decode step hides
-// V's appends under K's GEMV (step-program.ts).
+// rows padded to whole bus words once, not twice. K and V run as two GEMVs (the decode step runs
+// K, Q, V and overlaps each gather with the next: step-program.ts). A decode layout cuts gate and
+// up into chunks of the same intermediate elements (mlpChunking) so that SiLU × up of one chunk
+// runs while the banks compute the next.
 import { packedBank } from "../model/cycles-bus.js";
 import type { ChipParams } from "../rtl/chip.js";
 import { allBanks, gatherStream } from "./gather-order.js";
