@@ -62,8 +62,9 @@ export interface GemmInputs {
 }
 
 /**
- * A weight GEMV whose input is already in every BRAM: gemv and gather per chunk into CMEM[dst ..].
- * With `gemm`, one GEMM of dst.length vectors per chunk instead, each vector's results gathered
+ * A weight GEMV whose input is already in every BRAM: gemv and gather per chunk into CMEM[dst ..]
+ * (weightGemvChain: each chunk gathered while the banks compute the next). With `gemm`, one GEMM
+ * of dst.length vectors per chunk instead, each vector's results gathered
  * (gather tok t) into dst[t] + the chunk's offset. `during` emits work that runs while the banks
  * compute the last chunk (between its gemv and its gathers): it must not write the words the GEMV
  * reads or the gathers fill.
@@ -81,18 +82,29 @@ export function weightGemv(
   const all = bankMask(allBanks(p));
   const dsts = typeof dst === "number" ? [dst] : dst;
   if (!gemm && dsts.length !== 1) throw new Error("compiler: a weight GEMV has one destination");
+  // A GEMV: its chunks back to back, each gathered under the next. A GEMM: chunk by chunk, each
+  // vector gathered by tok (which gather prev does not serve).
+  if (!gemm) {
+    weightGemvChain(layout, w, e, [{ plan, dst: dsts[0]!, during }]);
+    return;
+  }
   plan.chunks.forEach((ch, i) => {
     const what = plan.chunks.length > 1 ? `${plan.name} rows ${ch.first}…${ch.first + ch.rows - 1}` : plan.name;
-    const common = { op: "gemv", rows: ch.rows, cols: plan.cols, w_base: plan.wBase + ch.first * plan.wpr, shift: gemvShift(w, plan), kv: 0, mask: all, pack: plan.pack ? 1 : 0 } as const;
-    if (gemm) {
-      e("intra_bank_weights", "weights", `gemm ${what} × ${dsts.length} tokens`, { ...common, a_base: gemm.base, batch: dsts.length, a_stride: gemm.stride });
-    } else {
-      e("intra_bank_weights", "weights", `gemv ${what}`, { ...common, a_base: layout.bram.x });
-    }
+    e("intra_bank_weights", "weights", `gemm ${what} × ${dsts.length} tokens`, {
+      op: "gemv",
+      rows: ch.rows,
+      cols: plan.cols,
+      w_base: plan.wBase + ch.first * plan.wpr,
+      shift: gemvShift(w, plan),
+      kv: 0,
+      mask: all,
+      pack: plan.pack ? 1 : 0,
+      a_base: gemm.base,
+      batch: dsts.length,
+      a_stride: gemm.stride,
+    });
     if (i === plan.chunks.length - 1) during();
-    dsts.forEach((d, t) =>
-      e("controller_bank", "weights", gemm ? `gather ${what} token ${t}` : `gather ${what}`, { op: "gather", mask: all, addr: d + ch.outWord, ...(gemm ? { tok: t } : {}) }),
-    );
+    dsts.forEach((d, t) => e("controller_bank", "weights", `gather ${what} token ${t}`, { op: "gather", mask: all, addr: d + ch.outWord, tok: t }));
   });
 }
 
