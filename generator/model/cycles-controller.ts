@@ -44,6 +44,8 @@ export interface CtrlShape {
   lanes: number;
   /** Longest vector RMSNorm normalises: the hidden size. */
   rmsMaxLen: number;
+  /** Quotient bits the serial divider computes a cycle (chip.controller.divider_bits). */
+  divBits: number;
 }
 
 export function ctrlShape(d: Derived): CtrlShape {
@@ -51,6 +53,7 @@ export function ctrlShape(d: Derived): CtrlShape {
     activationBits: Math.round(d.bytes.activation * 8),
     lanes: d.per_cycle.controller_ops,
     rmsMaxLen: d.model.hidden_size,
+    divBits: d.per_cycle.controller_div_bits,
   };
 }
 
@@ -61,18 +64,19 @@ export function ctrlBeats(len: number, lanes: number): number {
 }
 
 /**
- * Quotient bits the controller's serial divider ({name}_ctrl_div) computes a cycle: that many
- * restoring steps chained in one cycle. 4 takes softmax's reciprocal in 2 cycles and RMSNorm's
- * mean in a quarter of its bits' cycles, at the price of a 4-deep subtract-compare path.
+ * Cycles of the serial divider ({name}_ctrl_div) for `qw` quotient bits, `bits` a cycle
+ * (chip.controller.divider_bits: that many restoring steps chained in one cycle): ceil(qw / bits).
  */
-export const DIV_STEP = 4;
-
-/** Cycles of the serial divider for `qw` quotient bits: ceil(qw / DIV_STEP). */
-export function divCycles(qw: number): number {
-  return Math.ceil(qw / DIV_STEP);
+export function divCycles(qw: number, bits: number): number {
+  return Math.ceil(qw / bits);
 }
 
-/** Softmax: quotient bits of the reciprocal 2^Z / sum (the divider computes them DIV_STEP a cycle). Output Q0.(A-1) plus 5 guard bits. */
+/** The divider's STEP for a `qw`-bit quotient: divider_bits, at most qw. */
+export function divStep(qw: number, bits: number): number {
+  return Math.min(bits, qw);
+}
+
+/** Softmax: quotient bits of the reciprocal 2^Z / sum (the divider computes them divider_bits a cycle). Output Q0.(A-1) plus 5 guard bits. */
 export function softmaxQuotientBits(activationBits: number): number {
   return activationBits + 4;
 }
@@ -96,7 +100,7 @@ export function rmsSumSquaresBits(activationBits: number, maxLen: number): numbe
   return bitLength(BigInt(maxLen) << BigInt(2 * activationBits - 2));
 }
 
-/** RMSNorm: quotient bits of mean = (Σx² · 2^MP) / len (the divider computes them DIV_STEP a cycle). */
+/** RMSNorm: quotient bits of mean = (Σx² · 2^MP) / len (the divider computes them divider_bits a cycle). */
 export function rmsQuotientBits(activationBits: number, maxLen: number): number {
   return rmsSumSquaresBits(activationBits, maxLen) + rmsMeanFracBits(activationBits, maxLen);
 }
@@ -115,7 +119,7 @@ export const CTRL_PIPELINE = {
  *   load      B      beats in; the running max is final at the last beat's edge
  *   sum       B + 3  reads issued one per cycle; read, exponent split, exp; the last beat's
  *                    accumulate edge also starts the divider
- *   divider   D + 1  D = ceil(QW / DIV_STEP) cycles for QW quotient bits; the quotient is taken on
+ *   divider   D + 1  D = ceil(QW / divider_bits) cycles for QW quotient bits; the quotient is taken on
  *                    the cycle `done` is high
  *   normalise B + 5  reads; read, exponent split, exp, × reciprocal, round → output register. Its
  *                    reads are issued while the divider runs, from max(0, D - 2) cycles after the
@@ -124,20 +128,20 @@ export const CTRL_PIPELINE = {
  *   = 3·B + max(0, D - 2) + 8
  */
 export function softmaxCycles(s: CtrlShape, len: number): number {
-  return 3 * ctrlBeats(len, s.lanes) + Math.max(0, divCycles(softmaxQuotientBits(s.activationBits)) - 2) + 8;
+  return 3 * ctrlBeats(len, s.lanes) + Math.max(0, divCycles(softmaxQuotientBits(s.activationBits), s.divBits) - 2) + 8;
 }
 
 /**
  * RMSNorm, two passes: load (Σx²), scale.
  *   load      B      beats in; the last beat's edge also starts the divider on the final Σx²
- *   divider   D + 1  D = ceil(DW / DIV_STEP) cycles for DW quotient bits of the mean; the quotient
+ *   divider   D + 1  D = ceil(DW / divider_bits) cycles for DW quotient bits of the mean; the quotient
  *                    is taken on the cycle `done` is high
  *   rsqrt     1      normalise m' = mean + 1 to an even exponent, table lookup
  *   scale     B + 4  reads (with gamma); read, x·g, ×rsqrt, round → output register
  *   = 2·B + D + 6
  */
 export function rmsnormCycles(s: CtrlShape, len: number): number {
-  return 2 * ctrlBeats(len, s.lanes) + divCycles(rmsQuotientBits(s.activationBits, s.rmsMaxLen)) + 6;
+  return 2 * ctrlBeats(len, s.lanes) + divCycles(rmsQuotientBits(s.activationBits, s.rmsMaxLen), s.divBits) + 6;
 }
 
 /** A vector ALU op (the spec's chip.controller.vector_ops). */

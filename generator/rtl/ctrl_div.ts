@@ -1,6 +1,6 @@
 // Serial restoring divider shared by softmax and RMSNorm (templates/rtl/ctrl_div.v.hbs).
 import type { CtrlParams } from "./ctrl_params.js";
-import { DIV_STEP } from "../model/cycles-controller.js";
+import { divStep } from "../model/cycles-controller.js";
 import { rtlModule, type RtlModule } from "./module.js";
 import { render } from "./render.js";
 
@@ -8,6 +8,6 @@ import { render } from "./render.js";
 export function ctrlDivModule(p: CtrlParams): RtlModule {
   return rtlModule(
     `${p.name}_ctrl_div`,
-    render("rtl/ctrl_div.v.hbs", { name: p.name, qBits: p.softmax.qBits, dBits: p.softmax.sumBits, step: Math.min(DIV_STEP, p.softmax.qBits) }),
+    render("rtl/ctrl_div.v.hbs", { name: p.name, qBits: p.softmax.qBits, dBits: p.softmax.sumBits, step: divStep(p.softmax.qBits, p.divBits) }),
   );
 }

@@ -152,6 +152,8 @@ export interface CtrlParams {
   maxLen: number;
   /** Bits of the len port: clog2(maxLen + 1). */
   lenBits: number;
+  /** Quotient bits the serial divider computes a cycle (chip.controller.divider_bits). */
+  divBits: number;
   ew: { shBits: number };
   reduce: { sumBits: number };
   requant: { multBits: number; shBits: number };
@@ -308,6 +310,7 @@ export function ctrlParams(loaded: LoadedSpec): CtrlParams {
     ops,
     maxLen,
     lenBits: clog2(maxLen + 1),
+    divBits: shape.divBits,
     ew: { shBits: clog2(2 * a) },
     reduce: { sumBits: a + clog2(maxLen) },
     requant: { multBits, shBits: clog2(reqShiftMax + 1) },

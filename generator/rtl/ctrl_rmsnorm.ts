@@ -3,7 +3,7 @@
 import { ctrlDivModule } from "./ctrl_div.js";
 import type { CtrlParams } from "./ctrl_params.js";
 import { caseItems } from "./ctrl_tables.js";
-import { DIV_STEP, divCycles } from "../model/cycles-controller.js";
+import { divCycles, divStep } from "../model/cycles-controller.js";
 import { rtlModule, type RtlModule } from "./module.js";
 import { render } from "./render.js";
 
@@ -23,8 +23,8 @@ export function ctrlRmsnormModule(p: CtrlParams): RtlModule {
       ssBits: r.ssBits,
       meanFrac: r.meanFrac,
       qBits: r.qBits,
-      divStep: Math.min(DIV_STEP, r.qBits),
-      divCycles: divCycles(r.qBits),
+      divStep: divStep(r.qBits, p.divBits),
+      divCycles: divCycles(r.qBits, p.divBits),
       mBits: r.mBits,
       rtBits: r.rtBits,
       rbBits: r.rbBits,

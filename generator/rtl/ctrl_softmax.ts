@@ -4,7 +4,7 @@ import { bitLength } from "../model/cycles-controller.js";
 import { ctrlDivModule } from "./ctrl_div.js";
 import { LOG2E_FRAC, type CtrlParams } from "./ctrl_params.js";
 import { caseItems } from "./ctrl_tables.js";
-import { DIV_STEP, divCycles } from "../model/cycles-controller.js";
+import { divCycles, divStep } from "../model/cycles-controller.js";
 import { rtlModule, type RtlModule } from "./module.js";
 import { render } from "./render.js";
 
@@ -30,8 +30,8 @@ export function ctrlSoftmaxModule(p: CtrlParams): RtlModule {
       trBits: s.trBits,
       sumBits: s.sumBits,
       qBits: s.qBits,
-      divStep: Math.min(DIV_STEP, s.qBits),
-      divCycles: divCycles(s.qBits),
+      divStep: divStep(s.qBits, p.divBits),
+      divCycles: divCycles(s.qBits, p.divBits),
       z: s.z,
       outShift: s.outShift,
       kClip: s.eBits < 2 ** (s.trBits - s.tBits) - 1,

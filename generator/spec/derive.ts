@@ -55,6 +55,8 @@ export interface Derived {
     bank_macs: number;
     /** Elements the controller's ALUs process per cycle. */
     controller_ops: number;
+    /** Quotient bits the controller's serial divider computes per cycle (chip.controller.divider_bits, default 4). */
+    controller_div_bits: number;
   };
   /** Seconds view: bandwidths in bytes/s (overrides applied). */
   bandwidth: { banks: Bandwidth; controller_bank: Bandwidth; controller: Bandwidth };
@@ -111,6 +113,9 @@ export function defaultBanksPerHead(banks: number, kvHeads: number): number {
   return Math.max(1, Math.floor(banks / kvHeads));
 }
 
+/** chip.controller.divider_bits when the spec leaves it out. */
+export const DEFAULT_DIVIDER_BITS = 4;
+
 export function derive(spec: Spec): Derived {
   const model = resolveModel(spec.model);
   const { chip, numerics } = spec;
@@ -122,6 +127,7 @@ export function derive(spec: Spec): Derived {
     controller_bytes: chip.controller.mem_bits / 8,
     bank_macs: chip.bank.mac_lanes,
     controller_ops: chip.controller.vector_lanes,
+    controller_div_bits: chip.controller.divider_bits ?? DEFAULT_DIVIDER_BITS,
   };
   const bw = spec.bandwidth_gib_per_s ?? {};
   const gemvs = decodeGemvs(model);

@@ -54,6 +54,14 @@ export const chipSchema = z
         cmem_bytes: bytes("CMEM: the controller's scratch memory for intermediate results"),
         mem_bits: posInt("Bits per cycle between the controller's memories and its ALUs"),
         vector_lanes: posInt("Elements the controller's ALUs process per cycle"),
+        divider_bits: z
+          .int()
+          .min(1)
+          .max(64)
+          .optional()
+          .describe(
+            "Quotient bits the controller's serial divider (softmax's reciprocal, RMSNorm's mean) computes a cycle, as that many restoring steps chained in one cycle (default 4): more cuts softmax and RMSNorm latency, at the price of a longer path and more LUTs",
+          ),
         vector_ops: z
           .array(z.enum(VECTOR_OPS))
           .min(1)

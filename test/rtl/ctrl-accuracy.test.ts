@@ -193,10 +193,17 @@ describe("controller ALU generator", () => {
     expect(ctrlOpCycles(s, "add", 64)).toBe(8 + 2);
     expect(ctrlOpCycles(s, "sum", 65)).toBe(9 + 1);
     expect(ctrlOpCycles(s, "rope", 16)).toBe(2 + 5);
-    // The divider takes 4 quotient bits a cycle.
+    // The divider takes 4 quotient bits a cycle (the default).
+    expect(s.divBits).toBe(4);
     // Softmax: load 8, sum 8 + 3, normalise 8 + 5 with its reads issued 12 / 4 - 2 = 1 cycle after the sum.
     expect(ctrlOpCycles(s, "softmax", 64)).toBe(3 * 8 + 3 + (12 / 4 - 2) + 5); // quotient bits A + 4 = 12
     expect(ctrlOpCycles(s, "rmsnorm", 64)).toBe(2 * 8 + Math.ceil((21 + 16) / 4) + 6); // Σx² 21 bits + mean fraction 16
+    // One bit a cycle: the normalise pass waits 12 - 2 cycles after the sum.
+    expect(ctrlOpCycles({ ...s, divBits: 1 }, "softmax", 64)).toBe(3 * 8 + 3 + (12 - 2) + 5);
+    expect(ctrlOpCycles({ ...s, divBits: 1 }, "rmsnorm", 64)).toBe(2 * 8 + 37 + 6);
+    // 3 bits: ceil(12 / 3) = 4 cycles, the pass waits 2; ceil(37 / 3) = 13.
+    expect(ctrlOpCycles({ ...s, divBits: 3 }, "softmax", 64)).toBe(3 * 8 + 3 + 2 + 5);
+    expect(ctrlOpCycles({ ...s, divBits: 3 }, "rmsnorm", 64)).toBe(2 * 8 + 13 + 6);
   });
 });
 

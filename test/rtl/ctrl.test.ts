@@ -29,12 +29,14 @@ const PARAMETER_SETS: { label: string; load: () => LoadedSpec }[] = [
   { label: "tiny (A=8, 8 lanes, 24-bit acc)", load: () => loadSpec("specs/tiny.json") },
   { label: "fpga-ice40 (A=8, 2 lanes, 20-bit acc)", load: () => loadSpec("specs/fpga-ice40.json") },
   {
-    // 12-bit activations: interpolated SiLU, exp clipping, wide shifts; 32-bit accumulators.
-    label: "tiny_ctrl_w12 (A=12, 4 lanes, 32-bit acc)",
+    // 12-bit activations: interpolated SiLU, exp clipping, wide shifts; 32-bit accumulators; the
+    // divider one quotient bit a cycle (the others: the default 4, or 3: tiny_ctrl_l6).
+    label: "tiny_ctrl_w12 (A=12, 4 lanes, 32-bit acc, divider 1 bit a cycle)",
     load: () =>
       variant("tiny_ctrl_w12", (s) => {
         s.numerics.activation_bits = 12;
         s.numerics.accumulator_bits = 32;
+        s.chip.controller.divider_bits = 1;
         s.chip.controller.vector_lanes = 4;
         s.chip.controller.mem_bits = 48;
         s.chip.bus.bits = 48;
@@ -43,9 +45,10 @@ const PARAMETER_SETS: { label: string; load: () => LoadedSpec }[] = [
   {
     // 6 lanes: 3 RoPE pairs per beat wrap around a head's 8 pairs; 4-bit activations (the seed's),
     // 16-bit accumulators.
-    label: "tiny_ctrl_l6 (A=4, 6 lanes, 16-bit acc)",
+    label: "tiny_ctrl_l6 (A=4, 6 lanes, 16-bit acc, divider 3 bits a cycle)",
     load: () =>
       variant("tiny_ctrl_l6", (s) => {
+        s.chip.controller.divider_bits = 3;
         s.numerics.activation_bits = 4;
         s.numerics.accumulator_bits = 16;
         s.chip.controller.vector_lanes = 6;
