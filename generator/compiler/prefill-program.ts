@@ -31,7 +31,10 @@ import type { LlamaWeights } from "../../sim/golden/llama-weights.js";
 import { partWord, type Layout } from "./layout.js";
 import { programBuilder, type Program } from "./program.js";
 import { allocator, vecWords } from "./sizes.js";
-import { attention, bcastInput, emitter, kvAppend, residualAdd, rmsnorm, vop, weightGemv, type StepOptions } from "./step-program.js";
+import { attention } from "./attention-program.js";
+import { bcastInput, emitter, vop } from "./emit.js";
+import { kvAppend, residualAdd, rmsnorm, type StepOptions } from "./step-program.js";
+import { weightGemv } from "./weight-gemv.js";
 import { packToWords } from "./words.js";
 
 /** A slab's phases: word offsets of the vectors that live in it one after another. */
