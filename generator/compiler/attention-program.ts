@@ -2,6 +2,7 @@
 // set, heads in lockstep), requant and softmax, p broadcast, PV GEMV and its gather. The layout it
 // runs on is attention-layout.ts's and layout.ts's.
 import type { LlamaWeights } from "../../sim/golden/llama-weights.js";
+import type { Instruction } from "../rtl/chip.js";
 import { scoreRows } from "./attention-layout.js";
 import { vop, type Emit } from "./emit.js";
 import { bankMask, dieOf, gatherStream } from "./gather-order.js";
@@ -10,8 +11,13 @@ import { vecWords } from "./sizes.js";
 
 /** Every query head's q (after RoPE) in one broadcast (Layout.heads.q: each bank takes its own head's). */
 export function bcastQ(layout: Layout, e: Emit): void {
+  e("controller_bank", "kv", "bcast q (every head)", qBcastInstr(layout));
+}
+
+/** The broadcast of every query head's q (after RoPE) into the BRAM q region. */
+export function qBcastInstr(layout: Layout): Instruction {
   const { p, cmem, bram, dims } = layout;
-  e("controller_bank", "kv", "bcast q (every head)", { op: "bcast", addr: cmem.qRope, n: vecWords(p, dims.heads * dims.headDim), bram: bram.q, bank: 0 });
+  return { op: "bcast", addr: cmem.qRope, n: vecWords(p, dims.heads * dims.headDim), bram: bram.q, bank: 0 };
 }
 
 /** Checks that a head's score gather returns positions 0 … n - 1 first (the K layout's promise). */

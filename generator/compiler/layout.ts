@@ -299,12 +299,9 @@ export function planLayout(loaded: LoadedSpec, p: ChipParams, opts: LayoutOption
     [single, chunked],
     [single, false],
   ];
-  let [heads, bram] = [headPlan, bramFor(headPlan, chunked)];
-  for (const [h, down] of options) {
-    heads = h;
-    bram = bramFor(h, down);
-    if (bram.used <= p.bank.bram_depth) break;
-  }
+  const chosen = options.map(([h, down]) => ({ heads: h, down })).find(({ heads: h, down }) => bramFor(h, down).used <= p.bank.bram_depth) ?? { heads: single, down: false };
+  const heads = chosen.heads;
+  const bram = bramFor(heads, chosen.down);
   if (bram.used > p.bank.bram_depth) fail(`chip.bank.bram_bytes: the decode layout needs ${bram.used} BRAM words a bank, the bank holds ${p.bank.bram_depth}`);
 
   // ---- CRAM: gains resident when they fit beside the scratch area ----

@@ -23,7 +23,7 @@
 // mul(silu, up) are symmetric, so the operand order does not matter.
 import type { Instruction } from "../rtl/chip.js";
 import type { LlamaWeights } from "../../sim/golden/llama-weights.js";
-import { attention, bcastQ } from "./attention-program.js";
+import { attention, bcastQ, qBcastInstr } from "./attention-program.js";
 import { kSlot } from "./attention-layout.js";
 import { bankGemvCycles } from "../model/cycles.js";
 import { instructionCycles } from "../model/cycles-chip.js";
@@ -146,6 +146,11 @@ export function vAppend(layout: Layout, e: Emit, base: { k: number; v: number },
   for (const a of vAppends(layout, base, pos)) e("controller_bank", "kv", a.what, a.instr);
 }
 
+/** An instruction's cycles with idle banks (the cycle model), for budgeting a window. */
+function instrCycles(layout: Layout, i: Instruction): number {
+  return instructionCycles(layout.p, layout.derived, i).cycles;
+}
+
 /**
  * Decode's KV appends placed under the banks' GEMVs: in order (the K appends, then the V appends),
  * each window (a weight GEMV's last chunk, under which `during` runs, less `before` cycles of other
@@ -163,7 +168,6 @@ function scheduleAppends(
 ): { under: (() => void)[]; underScores: () => void } {
   const ks = kAppends(layout, base, pos);
   const vs = vAppends(layout, base, pos);
-  const cost = (i: Instruction): number => instructionCycles(layout.p, layout.derived, i).cycles;
   const queue: { what: string; instr: Instruction; k: boolean }[] = [...ks.map((a) => ({ ...a, k: true })), ...vs.map((a) => ({ ...a, k: false }))];
   const parts = windows.map((wdw, wi) => {
     const last = wdw.plan.chunks[wdw.plan.chunks.length - 1]!;
@@ -172,7 +176,7 @@ function scheduleAppends(
     while (queue.length > 0) {
       // A window before v is gathered takes K appends only.
       if (wdw.kOnly && !queue[0]!.k) break;
-      const c = cost(queue[0]!.instr);
+      const c = instrCycles(layout, queue[0]!.instr);
       // The last window takes every K append left: the score GEMV reads them.
       if (c > room && !(wi === windows.length - 1 && queue[0]!.k)) break;
       room -= c;
@@ -211,15 +215,14 @@ export function stepProgram(layout: Layout, w: LlamaWeights, pos: number, token:
     // first score GEMV (scheduleAppends).
     const ropeK = vop("rope", dims.kvDim, cmem.k, cmem.kRope, { pos });
     const ropeQ = vop("rope", H, cmem.q, cmem.qRope, { pos });
-    const cost = (i: Instruction): number => instructionCycles(layout.p, layout.derived, i).cycles;
-    const qEarly = layout.heads.q !== null;
-    const qBcast = qEarly ? cost({ op: "bcast", addr: cmem.qRope, n: vecWords(p, H), bram: layout.bram.q, bank: 0 }) : 0;
+      const qEarly = layout.heads.q !== null;
+    const qBcast = qEarly ? instrCycles(layout, qBcastInstr(layout)) : 0;
     const appends = scheduleAppends(
       layout,
       e,
       [
-        { plan: g.q, before: cost(ropeK) + lastGatherCycles(layout, g.k), kOnly: true },
-        { plan: g.v, before: lastGatherCycles(layout, g.q) + cost(ropeQ) + qBcast, kOnly: true },
+        { plan: g.q, before: instrCycles(layout, ropeK) + lastGatherCycles(layout, g.k), kOnly: true },
+        { plan: g.v, before: lastGatherCycles(layout, g.q) + instrCycles(layout, ropeQ) + qBcast, kOnly: true },
       ],
       base,
       pos,
